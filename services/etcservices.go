@@ -1,0 +1,120 @@
+package services
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// WithLocal returns a new registry: r plus the names in etcServices, a file
+// in the format of /etc/services (services(5)), that r lacks for their port
+// and protocol. They come after r's names and have Local set. Each line is
+// "name port/protocol [aliases...] [# comment]"; the aliases count as names
+// too, and the comment becomes the description. As getservent(3) does, it
+// skips blank lines, comments, lines it cannot parse and protocols the
+// registry does not know (FreeBSD lists ddp), so only a failed read is an
+// error.
+func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
+	var local []entry
+	type localKey struct {
+		port uint16
+		bit  uint8
+		name string
+	}
+	seen := make(map[localKey]bool)
+	sc := bufio.NewScanner(etcServices)
+	for sc.Scan() {
+		line, comment, _ := bytes.Cut(sc.Bytes(), []byte("#"))
+		name, line := field(line)
+		portProto, line := field(line)
+		port, proto, ok := strings.Cut(string(portProto), "/")
+		bit := protoBit(Proto(strings.ToLower(proto)))
+		number, err := strconv.ParseUint(port, 10, 16)
+		if name == nil || !ok || bit == 0 || err != nil {
+			continue
+		}
+		for ; name != nil; name, line = field(line) {
+			key := localKey{uint16(number), bit, strings.ToLower(string(name))}
+			if !seen[key] && !r.has(key.port, bit, key.name) {
+				seen[key] = true
+				local = append(local, entry{name: string(name), desc: oneLine(string(comment)),
+					first: key.port, last: key.port, protos: bit, kind: kindLocal})
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("services: read local services: %w", err)
+	}
+	slices.SortStableFunc(local, func(a, b entry) int { return cmp.Compare(a.first, b.first) })
+	entries := make([]entry, 0, len(r.entries)+len(local))
+	rest := r.entries
+	for _, l := range local { // each after r's entries for its port
+		i := sort.Search(len(rest), func(i int) bool { return rest[i].first > l.first })
+		entries = append(append(entries, rest[:i]...), l)
+		rest = rest[i:]
+	}
+	return newRegistry(append(entries, rest...), r.updated), nil
+}
+
+// field returns the first white-space separated field of b, or nil, and the rest.
+func field(b []byte) (f, rest []byte) {
+	b = bytes.TrimLeft(b, " \t\r")
+	i := bytes.IndexAny(b, " \t\r")
+	if i < 0 {
+		i = len(b)
+	}
+	if i == 0 {
+		return nil, nil
+	}
+	return b[:i], b[i:]
+}
+
+// has reports whether r has name for port and the protocol whose bit is given.
+func (r *Registry) has(port uint16, bit uint8, name string) bool {
+	for e := range r.at(port) {
+		if e.named() && e.protos&bit != 0 && strings.EqualFold(e.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+var hostRegistry = sync.OnceValue(func() *Registry { return loadHost(hostServicesPath()) })
+
+// Host returns Default merged, through WithLocal, with the host's services
+// file: /etc/services, or %SystemRoot%\System32\drivers\etc\services on
+// Windows. It reads the file once. If the file is missing or unreadable,
+// Host returns Default: the host's names are a bonus, not a need.
+func Host() *Registry { return hostRegistry() }
+
+// loadHost returns Default merged with the services file at path, or
+// Default if it cannot read the file.
+func loadHost(path string) *Registry {
+	f, err := os.Open(path)
+	if err != nil {
+		return Default()
+	}
+	defer f.Close()
+	r, err := Default().WithLocal(f)
+	if err != nil {
+		return Default()
+	}
+	return r
+}
+
+func hostServicesPath() string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.Getenv("SystemRoot"), `System32\drivers\etc\services`)
+	}
+	return "/etc/services"
+}
