@@ -1,0 +1,163 @@
+package inspect
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/whoport/whoport/services"
+)
+
+// Constants of linux/sock_diag.h and linux/inet_diag.h that x/sys/unix
+// lacks.
+const (
+	sockDiagByFamily  = 20 // SOCK_DIAG_BY_FAMILY
+	inetDiagReqV2Len  = 56 // sizeof(struct inet_diag_req_v2)
+	inetDiagMsgLen    = 72 // sizeof(struct inet_diag_msg)
+	inetDiagSkV6Only  = 11 // INET_DIAG_SKV6ONLY
+	nlmsgHdrLen       = unix.SizeofNlMsghdr
+	sockDiagRecvBytes = 1 << 16
+)
+
+// dumpSockDiag asks the kernel for its TCP and UDP sockets, IPv4 and IPv6,
+// over NETLINK_SOCK_DIAG (one dump per family and protocol), and keeps the
+// sockets keep accepts. It sees the caller's network namespace only.
+func dumpSockDiag(keep func(*Socket) bool) ([]Socket, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return nil, fmt.Errorf("open sock_diag: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return nil, fmt.Errorf("bind sock_diag: %w", err)
+	}
+	buf := make([]byte, sockDiagRecvBytes)
+	var socks []Socket
+	for i, t := range netTables {
+		family := uint8(unix.AF_INET)
+		if t.family == IPv6 {
+			family = unix.AF_INET6
+		}
+		proto := uint8(unix.IPPROTO_TCP)
+		if t.proto == services.UDP {
+			proto = unix.IPPROTO_UDP
+		}
+		seq := uint32(i + 1)
+		if err := unix.Sendto(fd, sockDiagRequest(family, proto, seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return nil, fmt.Errorf("sock_diag request: %w", err)
+		}
+		socks, err = receiveSockDiag(fd, buf, seq, t, socks, keep)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EAFNOSUPPORT) {
+			continue // this family or protocol is not built into the kernel
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sock_diag %s: %w", t.file, err)
+		}
+	}
+	return socks, nil
+}
+
+// sockDiagRequest builds a dump request: an nlmsghdr and an
+// inet_diag_req_v2 asking for sockets in every state.
+func sockDiagRequest(family, proto uint8, seq uint32) []byte {
+	b := make([]byte, nlmsgHdrLen+inetDiagReqV2Len)
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(len(b)))
+	ne.PutUint16(b[4:], sockDiagByFamily)
+	ne.PutUint16(b[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(b[8:], seq)
+	r := b[nlmsgHdrLen:]
+	r[0], r[1] = family, proto
+	ne.PutUint32(r[4:], ^uint32(0)) // idiag_states: all
+	return b
+}
+
+// receiveSockDiag reads one dump's answers until NLMSG_DONE.
+func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket, keep func(*Socket) bool) ([]Socket, error) {
+	ne := binary.NativeEndian
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return socks, err
+		}
+		for b := buf[:n]; len(b) >= nlmsgHdrLen; {
+			l := int(ne.Uint32(b[0:]))
+			typ := ne.Uint16(b[4:])
+			if l < nlmsgHdrLen || l > len(b) {
+				return socks, errors.New("truncated netlink message")
+			}
+			msg := b[nlmsgHdrLen:l]
+			if ne.Uint32(b[8:]) != seq {
+				b = b[nlmAlign(l):]
+				continue // a stale answer
+			}
+			switch typ {
+			case unix.NLMSG_DONE:
+				return socks, nil
+			case unix.NLMSG_ERROR:
+				if len(msg) >= 4 {
+					if errno := int32(ne.Uint32(msg)); errno != 0 {
+						return socks, unix.Errno(-errno)
+					}
+				}
+				return socks, nil
+			case sockDiagByFamily:
+				s, err := parseInetDiagMsg(msg, t)
+				if err != nil {
+					return socks, err
+				}
+				if keep == nil || keep(&s) {
+					socks = append(socks, s)
+				}
+			}
+			b = b[nlmAlign(l):]
+		}
+	}
+}
+
+func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
+
+// parseInetDiagMsg parses a struct inet_diag_msg and its attributes.
+func parseInetDiagMsg(m []byte, t netTable) (Socket, error) {
+	if len(m) < inetDiagMsgLen {
+		return Socket{}, errors.New("short inet_diag_msg")
+	}
+	ne := binary.NativeEndian
+	s := Socket{
+		Proto:  t.proto,
+		Family: t.family,
+		State:  State(m[1]),
+		UID:    ne.Uint32(m[64:]),
+		Inode:  uint64(ne.Uint32(m[68:])),
+	}
+	id := m[4:52] // struct inet_diag_sockid
+	addrLen := 4
+	if t.family == IPv6 {
+		addrLen = 16
+	}
+	src, _ := netip.AddrFromSlice(id[4 : 4+addrLen])
+	dst, _ := netip.AddrFromSlice(id[20 : 20+addrLen])
+	s.Local = netip.AddrPortFrom(src.Unmap(), binary.BigEndian.Uint16(id[0:]))
+	s.Remote = netip.AddrPortFrom(dst.Unmap(), binary.BigEndian.Uint16(id[2:]))
+	if s.State == TimeWait {
+		s.Timer = time.Duration(ne.Uint32(m[52:])) * time.Millisecond // idiag_expires
+	}
+	for a := m[inetDiagMsgLen:]; len(a) >= unix.SizeofRtAttr; {
+		l := int(ne.Uint16(a[0:]))
+		if l < unix.SizeofRtAttr || l > len(a) {
+			break
+		}
+		if ne.Uint16(a[2:]) == inetDiagSkV6Only && l > unix.SizeofRtAttr {
+			s.V6Only = a[unix.SizeofRtAttr] != 0
+		}
+		a = a[min(nlmAlign(l), len(a)):]
+	}
+	return s, nil
+}

@@ -1,0 +1,139 @@
+package inspect
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/whoport/whoport/services"
+)
+
+// Family is a socket's address family.
+type Family uint8
+
+const (
+	IPv4 Family = 4
+	IPv6 Family = 6
+)
+
+func (f Family) String() string {
+	if f == IPv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+// State is a socket's state as the kernel numbers TCP states
+// (include/net/tcp_states.h). UDP sockets use Close when bound and
+// unconnected and Established when connected.
+type State uint8
+
+const (
+	Established State = 1 + iota
+	SynSent
+	SynRecv
+	FinWait1
+	FinWait2
+	TimeWait
+	Close
+	CloseWait
+	LastAck
+	Listen
+	Closing
+	NewSynRecv
+)
+
+var tcpStates = [...]string{
+	Established: "ESTABLISHED",
+	SynSent:     "SYN_SENT",
+	SynRecv:     "SYN_RECV",
+	FinWait1:    "FIN_WAIT1",
+	FinWait2:    "FIN_WAIT2",
+	TimeWait:    "TIME_WAIT",
+	Close:       "CLOSE",
+	CloseWait:   "CLOSE_WAIT",
+	LastAck:     "LAST_ACK",
+	Listen:      "LISTEN",
+	Closing:     "CLOSING",
+	NewSynRecv:  "NEW_SYN_RECV",
+}
+
+// Name gives the state's name for a socket of protocol p: the TCP names
+// used by ss and netstat, and for UDP "BOUND" (unconnected) or "CONNECTED".
+func (s State) Name(p services.Proto) string {
+	if p == services.UDP {
+		switch s {
+		case Close:
+			return "BOUND"
+		case Established:
+			return "CONNECTED"
+		}
+	}
+	if int(s) < len(tcpStates) && tcpStates[s] != "" {
+		return tcpStates[s]
+	}
+	return "UNKNOWN"
+}
+
+// Socket is one TCP or UDP socket and the processes that hold it.
+type Socket struct {
+	Proto  services.Proto // services.TCP or services.UDP
+	Family Family         // of the socket; an IPv6 socket may carry IPv4-mapped addresses
+	Local  netip.AddrPort // IPv4-mapped addresses are unmapped
+	Remote netip.AddrPort // the zero address and port 0 when not connected
+	State  State
+	// V6Only reports that an IPv6 socket bound to the wildcard does not
+	// also serve IPv4. The /proc/net tables do not say; there it is false.
+	V6Only bool
+	UID    uint32        // the socket's owner, known even when its holders are hidden
+	User   string        // the owner's name, "" when the user database lacks it
+	Inode  uint64        // 0 for TIME_WAIT and other sockets no file refers to
+	Timer  time.Duration // time left on the socket's timer (TIME_WAIT), when the kernel tells
+
+	// Holders are the processes with a file descriptor for the socket,
+	// sorted by pid: a forked server and its workers share one socket.
+	Holders []*Process
+	// Hidden reports that the socket has an inode but no holder was found
+	// while some processes' descriptors could not be read: the holder is
+	// most likely one of those.
+	Hidden bool
+}
+
+// Listening reports whether the socket waits for others: a TCP listener or
+// a bound, unconnected UDP socket.
+func (s *Socket) Listening() bool {
+	if s.Proto == services.UDP {
+		return s.State == Close
+	}
+	return s.State == Listen
+}
+
+// Process is a process that holds a socket. Facts that could not be read
+// are left at their zero value.
+type Process struct {
+	PID     int32
+	PPID    int32
+	Name    string
+	UID     uint32
+	User    string
+	Exe     string
+	Cmdline []string
+	Started time.Time
+	// StartTicks is the start time in clock ticks after boot (Linux,
+	// /proc/PID/stat field 22): with the pid, the identity of a process
+	// that must be re-checked before it is signalled.
+	StartTicks uint64
+}
+
+// Snapshot is what Collect saw.
+type Snapshot struct {
+	Sockets []Socket
+	// Unreadable lists the processes whose file descriptors could not be
+	// read: other users' processes without root, or processes a sandbox
+	// hides even from root. Sockets that may be theirs have Hidden set.
+	Unreadable []int32
+	// Warnings are lines of the socket tables that could not be parsed.
+	Warnings []string
+	// Source names where the socket table came from: "sock_diag",
+	// "/proc/net" or "gopsutil".
+	Source string
+}
