@@ -1,0 +1,187 @@
+package main
+
+// The end-to-end tests open their sockets in child processes: the test
+// binary runs itself again with WHOPORT_TEST_CHILD set to a mode, prints
+// "key value" lines and "ready", and holds its sockets until its stdin
+// closes.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func init() { childMain = holderMain }
+
+// holderMain runs the child side. Its exit code is the test binary's.
+func holderMain(mode, arg string) int {
+	say := func(k string, v any) { fmt.Printf("%s %v\n", k, v) }
+	var keep []any // sockets and files, held until stdin closes
+	fail := func(err error) int {
+		fmt.Printf("error %v\n", err)
+		return 3
+	}
+	switch mode {
+	case "listen": // TCP and UDP on 127.0.0.1 and ::1
+		for _, n := range []struct{ net, addr string }{
+			{"tcp4", "127.0.0.1:0"}, {"tcp6", "[::1]:0"},
+		} {
+			l, err := net.Listen(n.net, n.addr)
+			if err != nil {
+				if n.net == "tcp6" {
+					continue
+				}
+				return fail(err)
+			}
+			keep = append(keep, l)
+			say(n.net, l.Addr().(*net.TCPAddr).Port)
+		}
+		for _, n := range []struct{ net, addr string }{
+			{"udp4", "127.0.0.1:0"}, {"udp6", "[::1]:0"},
+		} {
+			c, err := net.ListenPacket(n.net, n.addr)
+			if err != nil {
+				if n.net == "udp6" {
+					continue
+				}
+				return fail(err)
+			}
+			keep = append(keep, c)
+			say(n.net, c.LocalAddr().(*net.UDPAddr).Port)
+		}
+	case "share": // one listener, shared with a second process
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		f, err := l.(*net.TCPListener).File()
+		if err != nil {
+			return fail(err)
+		}
+		sib, err := startChild("inherit", "", f)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, l, f, sib)
+		say("tcp4", l.Addr().(*net.TCPAddr).Port)
+		say("sibling", sib.pid)
+	case "inherit": // holds fd 3, given by its parent
+		keep = append(keep, os.NewFile(3, "inherited"))
+	case "reuseport": // a SO_REUSEPORT listener on 127.0.0.1:arg
+		lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, 0xf /* SO_REUSEPORT */, 1) })
+			return serr
+		}}
+		l, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:"+arg)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, l)
+		say("tcp4", l.Addr().(*net.TCPAddr).Port)
+	case "connect": // a TCP client of arg
+		c, err := net.Dial("tcp", arg)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, c)
+		say("local", c.LocalAddr().(*net.TCPAddr).Port)
+	default:
+		return fail(fmt.Errorf("unknown mode %q", mode))
+	}
+	say("pid", os.Getpid())
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	_ = keep
+	return 0
+}
+
+// child is a running child process and what it said.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	pid   int32
+	said  map[string]string
+}
+
+// startChild starts the test binary in a child mode and waits for it to
+// be ready.
+func startChild(mode, arg string, files ...*os.File) (*child, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
+	cmd.ExtraFiles = files
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, stdin: stdin, pid: int32(cmd.Process.Pid), said: map[string]string{}}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "ready" {
+			return c, nil
+		}
+		k, v, _ := strings.Cut(line, " ")
+		if k == "error" {
+			c.stop()
+			return nil, fmt.Errorf("child %s: %s", mode, v)
+		}
+		c.said[k] = v
+	}
+	c.stop()
+	return nil, fmt.Errorf("child %s exited before it was ready", mode)
+}
+
+// stop closes the child's stdin and waits for it, killing it after a
+// while.
+func (c *child) stop() {
+	c.stdin.Close()
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// holdSockets starts a child for the test and stops it at the end.
+func holdSockets(t *testing.T, mode, arg string) *child {
+	t.Helper()
+	c, err := startChild(mode, arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.stop)
+	if pid, _ := strconv.Atoi(c.said["pid"]); int32(pid) != c.pid {
+		t.Fatalf("child says pid %s, started as %d", c.said["pid"], c.pid)
+	}
+	return c
+}
+
+func (c *child) port(t *testing.T, key string) string {
+	t.Helper()
+	p, ok := c.said[key]
+	if !ok {
+		t.Skipf("the child has no %s socket (IPv6 disabled?)", key)
+	}
+	return p
+}

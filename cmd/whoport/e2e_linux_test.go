@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/shirou/gopsutil/v3/net"
+)
+
+// runAs runs the built binary as another user.
+func runAs(t *testing.T, cred *syscall.Credential, args ...string) result {
+	t.Helper()
+	cmd := whoportCmd(args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	return runCmd(t, cmd)
+}
+
+// holderPIDsOf lists the pids holding a socket in the document.
+func holderPIDsOf(s jsonSocket) []int32 {
+	var pids []int32
+	for _, h := range s.Holders {
+		pids = append(pids, h.PID)
+	}
+	return pids
+}
+
+// TestChildSockets: a child holds TCP and UDP sockets on 127.0.0.1 and
+// ::1, and whoport names exactly that child for each of them.
+func TestChildSockets(t *testing.T) {
+	c := holdSockets(t, "listen", "")
+	for _, tc := range []struct {
+		key, query, proto, family, state, addr string
+	}{
+		{"tcp4", "127.0.0.1:%s", "tcp", "ipv4", "LISTEN", "127.0.0.1"},
+		{"tcp6", "[::1]:%s", "tcp", "ipv6", "LISTEN", "::1"},
+		{"udp4", "udp:127.0.0.1:%s", "udp", "ipv4", "BOUND", "127.0.0.1"},
+		{"udp6", "[::1]:%s/udp", "udp", "ipv6", "BOUND", "::1"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			port := c.port(t, tc.key)
+			r := whoport(t, "--json", fmt.Sprintf(tc.query, port))
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0 (in use); stderr: %s", r.code, r.stderr)
+			}
+			doc := decode(t, r)
+			if len(doc.Sockets) != 1 {
+				t.Fatalf("got %d sockets, want 1: %s", len(doc.Sockets), r.stdout)
+			}
+			s := doc.Sockets[0]
+			got := fmt.Sprintf("%s %s %s %s:%d uid=%d holders=%v", s.Proto, s.Family, s.State, s.Local.Addr, s.Local.Port, s.UID, holderPIDsOf(s))
+			want := fmt.Sprintf("%s %s %s %s:%s uid=%d holders=[%d]", tc.proto, tc.family, tc.state, tc.addr, port, os.Geteuid(), c.pid)
+			if got != want {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+			if h := s.Holders; len(h) == 1 && (h[0].PPID != int32(os.Getpid()) || h[0].Started == "" || len(h[0].Cmdline) == 0 || h[0].Exe == "") {
+				t.Errorf("holder details: got %+v; want ppid %d, a start time, a command line and an exe", h[0], os.Getpid())
+			}
+			if s.Inode == 0 || s.Port.Number != s.Local.Port || s.Port.Class == "" {
+				t.Errorf("got inode %d, port %+v; want an inode and the port's class", s.Inode, s.Port)
+			}
+		})
+	}
+
+	t.Run("text", func(t *testing.T) {
+		port := c.port(t, "tcp4")
+		r := whoport(t, port)
+		if r.code != 0 {
+			t.Fatalf("exit %d, want 0; stderr: %s", r.code, r.stderr)
+		}
+		for _, want := range []string{"LISTEN", "127.0.0.1:" + port, fmt.Sprintf("pid %d", c.pid), "-test.run=^$"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("output lacks %q:\n%s", want, r.stdout)
+			}
+		}
+	})
+	t.Run("quiet", func(t *testing.T) {
+		r := whoport(t, "-q", c.port(t, "tcp4"), c.port(t, "udp4"))
+		if want := fmt.Sprintf("%d\n", c.pid); r.stdout != want || r.code != 0 {
+			t.Errorf("got %q exit %d, want %q exit 0", r.stdout, r.code, want)
+		}
+	})
+	t.Run("both protocols", func(t *testing.T) {
+		// Without a protocol both are searched: the TCP port may have
+		// a UDP namesake, so only check that the TCP socket is there.
+		doc := decode(t, whoport(t, "--json", c.port(t, "tcp4")))
+		if !slices.ContainsFunc(doc.Sockets, func(s jsonSocket) bool { return s.Proto == "tcp" && s.State == "LISTEN" }) {
+			t.Errorf("no TCP listener in %+v", doc.Sockets)
+		}
+	})
+}
+
+// TestFreePort: nothing on a port is exit 1, and the port is still named.
+func TestFreePort(t *testing.T) {
+	c := holdSockets(t, "listen", "")
+	port := c.port(t, "tcp4")
+	c.stop() // the port is free now; nobody else picks it at once
+	r := whoport(t, "127.0.0.1:"+port+"/tcp")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1 (not in use)", r.code)
+	}
+	if !strings.Contains(r.stdout, "not in use") || !strings.Contains(r.stdout, " port") {
+		t.Errorf("output should name the port and say it is not in use:\n%s", r.stdout)
+	}
+	doc := decode(t, whoport(t, "--json", "127.0.0.1:"+port+"/tcp"))
+	if len(doc.Sockets) != 0 {
+		t.Errorf("got %d sockets on a free port", len(doc.Sockets))
+	}
+}
+
+// TestSharedListener: a listener shared by two processes names both.
+func TestSharedListener(t *testing.T) {
+	c := holdSockets(t, "share", "")
+	sibling, _ := strconv.Atoi(c.said["sibling"])
+	doc := decode(t, whoport(t, "--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp"))
+	if len(doc.Sockets) != 1 {
+		t.Fatalf("got %d sockets, want 1", len(doc.Sockets))
+	}
+	want := []int32{c.pid, int32(sibling)}
+	slices.Sort(want)
+	if got := holderPIDsOf(doc.Sockets[0]); !slices.Equal(got, want) {
+		t.Errorf("got holders %v, want %v", got, want)
+	}
+	r := whoport(t, "-q", c.said["tcp4"])
+	if r.stdout != fmt.Sprintf("%d\n%d\n", want[0], want[1]) {
+		t.Errorf("-q: got %q, want both pids", r.stdout)
+	}
+}
+
+// TestReusePort: two SO_REUSEPORT listeners in two processes are two
+// sockets, each with its own holder.
+func TestReusePort(t *testing.T) {
+	a := holdSockets(t, "reuseport", "0")
+	b := holdSockets(t, "reuseport", a.said["tcp4"])
+	doc := decode(t, whoport(t, "--json", "tcp:"+a.said["tcp4"]))
+	if len(doc.Sockets) != 2 {
+		t.Fatalf("got %d sockets, want 2", len(doc.Sockets))
+	}
+	var got []string
+	for _, s := range doc.Sockets {
+		got = append(got, fmt.Sprint(holderPIDsOf(s)))
+	}
+	slices.Sort(got)
+	want := []string{fmt.Sprint([]int32{a.pid}), fmt.Sprint([]int32{b.pid})}
+	slices.Sort(want)
+	if !slices.Equal(got, want) || doc.Sockets[0].Inode == doc.Sockets[1].Inode {
+		t.Errorf("got holders %v inodes %d, %d; want %v on two inodes", got, doc.Sockets[0].Inode, doc.Sockets[1].Inode, want)
+	}
+}
+
+// TestHiddenHolder: run as nobody, whoport cannot see root's child, and
+// still says the port is in use, whose socket it is, and what would help.
+func TestHiddenHolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run whoport as another user and hide the holder from it")
+	}
+	c := holdSockets(t, "listen", "")
+	port := c.port(t, "tcp4")
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	r := runAs(t, nobody, "--json", "127.0.0.1:"+port+"/tcp")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0: a port with a hidden holder is in use; stderr: %s", r.code, r.stderr)
+	}
+	doc := decode(t, r)
+	if len(doc.Sockets) != 1 {
+		t.Fatalf("got %d sockets, want 1", len(doc.Sockets))
+	}
+	if s := doc.Sockets[0]; !s.HoldersHidden || len(s.Holders) != 0 || s.UID != 0 || s.User != "root" {
+		t.Errorf("got hidden %v holders %v uid %d user %q; want hidden, none, uid 0, root", s.HoldersHidden, s.Holders, s.UID, s.User)
+	}
+	r = runAs(t, nobody, "127.0.0.1:"+port+"/tcp")
+	if r.code != 0 || !strings.Contains(r.stdout, "in use, holder hidden: socket of root (uid 0)") {
+		t.Errorf("exit %d, output:\n%s\nwant exit 0 and \"in use, holder hidden: socket of root (uid 0)\"", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "whoport: hint:") || !strings.Contains(r.stderr, "run as root") {
+		t.Errorf("stderr should hint at root:\n%s", r.stderr)
+	}
+	r = runAs(t, nobody, "-q", "127.0.0.1:"+port+"/tcp")
+	if r.code != 0 || r.stdout != "" {
+		t.Errorf("-q as nobody: got %q exit %d; want no pids, exit 0", r.stdout, r.code)
+	}
+}
+
+// ssSocket is one line of ss -Htanupe, reduced to what we compare.
+var ssFields = regexp.MustCompile(`(?:pid=(\d+))|(?:uid:(\d+))|(?:ino:(\d+))`)
+
+// TestAgreesWithSS: for the test's ports, every socket, uid and pid that
+// ss reports is in whoport's JSON, and nothing else.
+func TestAgreesWithSS(t *testing.T) {
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("ss is not installed")
+	}
+	c := holdSockets(t, "listen", "")
+	client := holdSockets(t, "connect", "127.0.0.1:"+c.port(t, "tcp4"))
+	ports := map[string]bool{c.port(t, "tcp4"): true, c.port(t, "udp4"): true, client.said["local"]: true}
+	for _, k := range []string{"tcp6", "udp6"} {
+		if p, ok := c.said[k]; ok {
+			ports[p] = true
+		}
+	}
+	out, err := exec.Command("ss", "-Htanupe").Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	var want []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		local := f[4]
+		port := local[strings.LastIndex(local, ":")+1:]
+		if !ports[port] {
+			continue
+		}
+		uid, ino := "0", ""
+		var pids []string
+		for _, m := range ssFields.FindAllStringSubmatch(line, -1) {
+			switch {
+			case m[1] != "":
+				pids = append(pids, m[1])
+			case m[2] != "":
+				uid = m[2]
+			case m[3] != "":
+				ino = m[3]
+			}
+		}
+		slices.Sort(pids)
+		want = append(want, fmt.Sprintf("%s %s uid=%s ino=%s pids=%v", f[0], strings.ReplaceAll(local, "%lo", ""), uid, ino, pids))
+	}
+	var args []string
+	for p := range ports {
+		args = append(args, p)
+	}
+	doc := decode(t, whoport(t, append([]string{"--json"}, args...)...))
+	var got []string
+	for _, s := range doc.Sockets {
+		local := fmt.Sprintf("%s:%d", s.Local.Addr, s.Local.Port)
+		if s.Family == "ipv6" {
+			local = fmt.Sprintf("[%s]:%d", s.Local.Addr, s.Local.Port)
+		}
+		var pids []string
+		for _, h := range s.Holders {
+			pids = append(pids, fmt.Sprint(h.PID))
+		}
+		slices.Sort(pids)
+		got = append(got, fmt.Sprintf("%s %s uid=%d ino=%d pids=%v", s.Proto, local, s.UID, s.Inode, pids))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("whoport and ss disagree on the test's ports\nwhoport:\n\t%s\nss:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+	if len(want) < 4 {
+		t.Errorf("ss shows only %d sockets; want at least the listener, the client, the server side and a UDP socket", len(want))
+	}
+}
+
+// TestAgreesWithGopsutil: every (socket, pid) that gopsutil's
+// net.Connections reports on the test's ports is among ours.
+func TestAgreesWithGopsutil(t *testing.T) {
+	c := holdSockets(t, "share", "")
+	port := c.said["tcp4"]
+	client := holdSockets(t, "connect", "127.0.0.1:"+port)
+	conns, err := net.ConnectionsWithContext(context.Background(), "inet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decode(t, whoport(t, "--json", "-a", port))
+	ours := map[string]bool{}
+	for _, s := range doc.Sockets {
+		if len(s.Holders) == 0 { // gopsutil says pid 0: the accepted connection no one has taken yet
+			ours[fmt.Sprintf("%s:%d %s:%d 0", s.Local.Addr, s.Local.Port, s.Remote.Addr, s.Remote.Port)] = true
+		}
+		for _, h := range s.Holders {
+			ours[fmt.Sprintf("%s:%d %s:%d %d", s.Local.Addr, s.Local.Port, s.Remote.Addr, s.Remote.Port, h.PID)] = true
+		}
+	}
+	n := 0
+	for _, cn := range conns {
+		if fmt.Sprint(cn.Laddr.Port) != port && fmt.Sprint(cn.Raddr.Port) != port {
+			continue
+		}
+		n++
+		k := fmt.Sprintf("%s:%d %s:%d %d", cn.Laddr.IP, cn.Laddr.Port, orZero(cn.Raddr.IP), cn.Raddr.Port, cn.Pid)
+		if !ours[k] {
+			t.Errorf("gopsutil reports %s (status %s), whoport does not; whoport has %v", k, cn.Status, ours)
+		}
+	}
+	if n < 3 {
+		t.Errorf("gopsutil reports %d connections on the port; want the listener and both ends of the client's", n)
+	}
+	if !ours[fmt.Sprintf("127.0.0.1:%s 127.0.0.1:%s %d", client.said["local"], port, client.pid)] {
+		t.Errorf("whoport -a lacks the client %d", client.pid)
+	}
+}
+
+func orZero(ip string) string {
+	if ip == "" {
+		return "0.0.0.0"
+	}
+	return ip
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whoport/whoport/internal/fixture"
+	"github.com/whoport/whoport/services"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// fixtureApp is an app on a fixture /proc, an hour after the fixture's
+// boot, with the IANA registry alone (not this host's /etc/services).
+func fixtureApp(stdout, stderr *bytes.Buffer) *app {
+	a := newApp(stdout, stderr)
+	a.now = func() time.Time { return time.Unix(1700000000+3600, 0) }
+	a.getenv = func(string) string { return "" }
+	a.reg = services.Default
+	return a
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites it.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	root := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	for _, c := range []struct {
+		name     string
+		args     []string
+		code     int
+		needRoot bool // the fixture's mode-000 fd directory is readable by root only
+	}{
+		{"port-80.txt", []string{"80"}, 0, false},
+		{"port-80.json", []string{"--json", "80"}, 0, false},
+		{"port-80-quiet.txt", []string{"-q", "80"}, 0, false},
+		{"port-5432-clients.txt", []string{"-a", "5432"}, 0, false},
+		{"port-8080-timewait.txt", []string{"8080"}, 0, false},
+		{"port-53-udp.txt", []string{"53/udp"}, 0, false},
+		{"port-free.txt", []string{"3000", "8000-8010"}, 1, false},
+		{"port-tcp-ipv6.txt", []string{"-t", "-6", "1-65535"}, 0, false},
+		{"listing.txt", nil, 0, true},
+		{"listing-all.txt", []string{"-a"}, 0, true},
+		{"lookup.txt", []string{"lookup", "80", "8080", "redis", "53/udp", "6000-6010", "x11", "27017"}, 0, false},
+		{"lookup.json", []string{"lookup", "--json", "22", "50000/tcp"}, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.needRoot && os.Geteuid() != 0 {
+				t.Skip("as non-root the fixture's sshd is hidden, and the golden file is root's view")
+			}
+			var out, errb bytes.Buffer
+			code := fixtureApp(&out, &errb).run(context.Background(), append([]string{"--proc-root", root}, c.args...))
+			if code != c.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, c.code, errb.String())
+			}
+			checkGolden(t, c.name, out.String())
+			if s := errb.String(); s != "" && !strings.Contains(s, "skipped a line that does not parse") {
+				t.Errorf("unexpected stderr: %s", s)
+			}
+		})
+	}
+}
+
+// TestEscapesOtherProcessesStrings: a command line with escape sequences,
+// newlines and a bidi override reaches the terminal escaped.
+func TestEscapesOtherProcessesStrings(t *testing.T) {
+	root := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	evil := "nginx\x1b[31m red\x1b]0;title\x07\nfake line\u202e\x00-x\x00"
+	if err := os.WriteFile(filepath.Join(root, "101", "cmdline"), []byte(evil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	fixtureApp(&out, &errb).run(context.Background(), []string{"--proc-root", root, "--color=always", "80"})
+	got := out.String()
+	for _, raw := range []string{"\x1b[31m red", "\x1b]0", "\x07", "\nfake line", "\u202e"} {
+		if strings.Contains(got, raw) {
+			t.Errorf("output holds %q raw:\n%s", raw, got)
+		}
+	}
+	if !strings.Contains(got, `\x1b[31m`) || !strings.Contains(got, `\n`) || !strings.Contains(got, `\u202e`) {
+		t.Errorf("output should show the escapes:\n%s", got)
+	}
+}

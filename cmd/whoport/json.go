@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/whoport/whoport/inspect"
+	"github.com/whoport/whoport/services"
+)
+
+// jsonVersion is the version of the JSON document. Fields may be added
+// within a version; none is removed or changes meaning.
+const jsonVersion = 1
+
+type document struct {
+	Version int          `json:"version"`
+	Sockets []jsonSocket `json:"sockets"`
+	// Unreadable counts the processes whose descriptors could not be read.
+	Unreadable int `json:"unreadable_processes"`
+}
+
+type jsonSocket struct {
+	Proto         string       `json:"proto"`
+	Family        string       `json:"family"`
+	Local         jsonEndpoint `json:"local"`
+	Remote        jsonEndpoint `json:"remote"`
+	State         string       `json:"state"`
+	V6Only        bool         `json:"v6only"`
+	UID           uint32       `json:"uid"`
+	User          string       `json:"user"`
+	Inode         uint64       `json:"inode"`
+	TimerSeconds  float64      `json:"timer_seconds,omitempty"`
+	Port          jsonPort     `json:"port"`
+	Holders       []jsonHolder `json:"holders"`
+	HoldersHidden bool         `json:"holders_hidden"`
+}
+
+type jsonEndpoint struct {
+	Addr string `json:"addr"`
+	Port uint16 `json:"port"`
+}
+
+type jsonPort struct {
+	Number   uint16        `json:"number"`
+	Class    string        `json:"class"`
+	Status   string        `json:"status"`
+	Services []jsonService `json:"services"`
+}
+
+type jsonService struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Local       bool   `json:"local,omitempty"`
+}
+
+type jsonHolder struct {
+	PID     int32    `json:"pid"`
+	PPID    int32    `json:"ppid"`
+	Name    string   `json:"name"`
+	User    string   `json:"user"`
+	UID     uint32   `json:"uid"`
+	Exe     string   `json:"exe"`
+	Cmdline []string `json:"cmdline"`
+	Started string   `json:"started,omitempty"` // RFC 3339, UTC
+}
+
+func newDocument(snap *inspect.Snapshot, reg *services.Registry) document {
+	doc := document{Version: jsonVersion, Sockets: []jsonSocket{}, Unreadable: len(snap.Unreadable)}
+	for i := range snap.Sockets {
+		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i], reg))
+	}
+	return doc
+}
+
+func newJSONSocket(s *inspect.Socket, reg *services.Registry) jsonSocket {
+	j := jsonSocket{
+		Proto:         string(s.Proto),
+		Family:        s.Family.String(),
+		Local:         jsonEndpoint{s.Local.Addr().String(), s.Local.Port()},
+		Remote:        jsonEndpoint{s.Remote.Addr().String(), s.Remote.Port()},
+		State:         s.State.Name(s.Proto),
+		V6Only:        s.V6Only,
+		UID:           s.UID,
+		User:          s.User,
+		Inode:         s.Inode,
+		TimerSeconds:  s.Timer.Seconds(),
+		Port:          newJSONPort(reg.Port(s.Local.Port(), s.Proto)),
+		Holders:       []jsonHolder{},
+		HoldersHidden: s.Hidden,
+	}
+	for _, p := range s.Holders {
+		j.Holders = append(j.Holders, newJSONHolder(p))
+	}
+	return j
+}
+
+func newJSONPort(p services.Port) jsonPort {
+	j := jsonPort{Number: p.Number, Class: p.Class.String(), Status: p.Status.String(), Services: []jsonService{}}
+	for _, s := range p.Services {
+		j.Services = append(j.Services, jsonService{s.Name, s.Description, s.Local})
+	}
+	return j
+}
+
+func newJSONHolder(p *inspect.Process) jsonHolder {
+	j := jsonHolder{PID: p.PID, PPID: p.PPID, Name: p.Name, User: p.User, UID: p.UID, Exe: p.Exe, Cmdline: p.Cmdline}
+	if j.Cmdline == nil {
+		j.Cmdline = []string{}
+	}
+	if !p.Started.IsZero() {
+		j.Started = p.Started.UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

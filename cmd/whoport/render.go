@@ -1,0 +1,246 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/whoport/whoport/inspect"
+	"github.com/whoport/whoport/services"
+)
+
+// renderer writes sockets as text for people.
+type renderer struct {
+	w    io.Writer
+	p    palette
+	reg  *services.Registry
+	now  time.Time
+	root bool // whether we run as root, which changes what hidden means
+}
+
+// renderer makes the renderer for a's stdout.
+func (a *app) renderer(reg *services.Registry) *renderer {
+	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), reg: reg, now: a.now(), root: isRoot()}
+}
+
+// answer writes the sockets the queries found, grouped by port: each port
+// asked for by itself is named even when nothing is on it.
+func (r *renderer) answer(qs []inspect.Query, socks []inspect.Socket, o portOptions) {
+	byPort := make(map[uint16][]*inspect.Socket)
+	for i := range socks {
+		s := &socks[i]
+		port := s.Local.Port()
+		if !slices.ContainsFunc(qs, func(q inspect.Query) bool { return q.Match(s, false) }) {
+			port = s.Remote.Port() // a client of the port
+		}
+		byPort[port] = append(byPort[port], s)
+	}
+	ports := make([]uint16, 0, len(byPort))
+	for p := range byPort {
+		ports = append(ports, p)
+	}
+	var emptyRanges []inspect.Query
+	for _, q := range qs {
+		if q.First == q.Last {
+			ports = append(ports, q.First)
+		} else if !slices.ContainsFunc(ports, func(p uint16) bool { return q.First <= p && p <= q.Last }) {
+			emptyRanges = append(emptyRanges, q)
+		}
+	}
+	slices.Sort(ports)
+	ports = slices.Compact(ports)
+	for i, port := range ports {
+		if i > 0 {
+			fmt.Fprintln(r.w)
+		}
+		r.header(port, protosOf(qs, port, o))
+		if len(byPort[port]) == 0 {
+			fmt.Fprintf(r.w, "  %s\n", r.p.dim("not in use: no "+protoWords(protosOf(qs, port, o))+" socket on this port"))
+			continue
+		}
+		r.sockets(byPort[port])
+	}
+	for _, q := range emptyRanges {
+		if len(ports) > 0 {
+			fmt.Fprintln(r.w)
+		}
+		fmt.Fprintf(r.w, "%s  %s\n", r.p.port(fmt.Sprintf("%d-%d", q.First, q.Last)),
+			r.p.dim(fmt.Sprintf("not in use: no %s socket on these %d ports", protoWords(protosOf([]inspect.Query{q}, q.First, o)), int(q.Last)-int(q.First)+1)))
+	}
+}
+
+// protosOf gives the protocols asked about on port.
+func protosOf(qs []inspect.Query, port uint16, o portOptions) []services.Proto {
+	var ps []services.Proto
+	for _, q := range qs {
+		if q.First > port || port > q.Last {
+			continue
+		}
+		if q.Proto != "" {
+			ps = append(ps, q.Proto)
+		} else {
+			ps = append(ps, services.TCP, services.UDP)
+		}
+	}
+	if len(ps) == 0 {
+		ps = []services.Proto{services.TCP, services.UDP}
+	}
+	ps = slices.DeleteFunc(ps, func(p services.Proto) bool {
+		return o.tcp != o.udp && (p == services.TCP) != o.tcp
+	})
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+func protoWords(ps []services.Proto) string {
+	words := make([]string, len(ps))
+	for i, p := range ps {
+		words[i] = strings.ToUpper(string(p))
+	}
+	return strings.Join(words, " or ")
+}
+
+// header names a port: its IANA services for each protocol and its class.
+//
+//	8080  http-alt: HTTP Alternate (see port 80) · user port
+func (r *renderer) header(port uint16, protos []services.Proto) {
+	var parts []string
+	var last string
+	for _, proto := range protos {
+		s := r.serviceText(r.reg.Port(port, proto))
+		if s == last {
+			continue
+		}
+		parts = append(parts, s)
+		last = s
+	}
+	if len(parts) > 1 {
+		for i, p := range protos {
+			parts[i] = string(p) + " " + parts[i]
+		}
+	}
+	fmt.Fprintf(r.w, "%s  %s %s\n", r.p.port(port), strings.Join(parts, "; "),
+		r.p.dim("· "+services.ClassOf(port).String()+" port"))
+}
+
+// serviceText is "http, www, www-http: World Wide Web HTTP", or the status
+// of a port without a name.
+func (r *renderer) serviceText(p services.Port) string {
+	if len(p.Services) == 0 {
+		return r.p.dim(p.Status.String())
+	}
+	names := make([]string, len(p.Services))
+	for i, s := range p.Services {
+		names[i] = s.Name
+		if s.Local {
+			names[i] += " (local)"
+		}
+	}
+	text := r.p.name(strings.Join(names, ", "))
+	if d := p.Services[0].Description; d != "" && !strings.EqualFold(d, p.Services[0].Name) {
+		text += ": " + d
+	}
+	return text
+}
+
+// sockets writes sockets, each with its holders below it.
+func (r *renderer) sockets(socks []*inspect.Socket) {
+	width := 0
+	for _, s := range socks {
+		width = max(width, len(endpoint(s.Local)))
+	}
+	for _, s := range socks {
+		line := fmt.Sprintf("  %-3s  %-11s  %-*s", s.Proto, s.State.Name(s.Proto), width, endpoint(s.Local))
+		line = strings.Replace(line, s.State.Name(s.Proto), r.p.state(s.State.Name(s.Proto)), 1)
+		if s.Remote.Port() != 0 {
+			line += "  ⇄ " + endpoint(s.Remote)
+		} else if s.Local.Addr() == netip.IPv6Unspecified() && !s.V6Only {
+			line += "  " + r.p.dim("(IPv4 too)")
+		}
+		fmt.Fprintln(r.w, strings.TrimRight(line, " "))
+		r.holders(s)
+	}
+}
+
+const holderIndent = "       "
+
+// holders writes who holds the socket, or why nobody is shown.
+func (r *renderer) holders(s *inspect.Socket) {
+	switch {
+	case len(s.Holders) > 0:
+		for _, h := range s.Holders {
+			r.holder(h)
+		}
+	case s.Hidden:
+		cure := "run as root to see it"
+		if r.root {
+			cure = "its holder's descriptors cannot be read, even by root"
+		}
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.warn(fmt.Sprintf("in use, holder hidden: socket of %s; %s", owner(s.UID, s.User), cure)))
+	case s.Inode == 0 && s.State == inspect.TimeWait:
+		msg := "no process: the kernel keeps this closed connection in TIME_WAIT"
+		if s.Timer > 0 {
+			msg += fmt.Sprintf(" for %s more", s.Timer.Round(time.Second))
+		}
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim(msg))
+	default:
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("no process holds it (socket of "+owner(s.UID, s.User)+")"))
+	}
+}
+
+// holder writes one process: pid, user, age and command line.
+func (r *renderer) holder(h *inspect.Process) {
+	facts := []string{userName(h.UID, h.User)}
+	if a := age(r.now, h.Started); a != "" {
+		facts = append(facts, "up "+a)
+	}
+	fmt.Fprintf(r.w, "%s%s  %s  %s\n", holderIndent, r.p.pid(fmt.Sprintf("pid %-6d", h.PID)),
+		commandLine(h.Cmdline, h.Name), r.p.dim("("+strings.Join(facts, ", ")+")"))
+}
+
+// owner names a socket's owner: "alice (uid 1000)", or "uid 1001" when
+// the user database lacks a name.
+func owner(uid uint32, name string) string {
+	if name == "" {
+		return fmt.Sprintf("uid %d", uid)
+	}
+	return fmt.Sprintf("%s (uid %d)", clean(name), uid)
+}
+
+// userName names a process's user: "alice", or "uid 1001".
+func userName(uid uint32, name string) string {
+	if name == "" {
+		return fmt.Sprintf("uid %d", uid)
+	}
+	return clean(name)
+}
+
+// endpoint writes an address and port, IPv6 in brackets.
+func endpoint(ap netip.AddrPort) string {
+	if ap.Addr().Is6() {
+		return "[" + ap.Addr().String() + "]:" + fmt.Sprint(ap.Port())
+	}
+	return ap.String()
+}
+
+// listing writes every socket collected, one per holder, sorted by port.
+func (r *renderer) listing(snap *inspect.Snapshot) {
+	var last uint16
+	for i := range snap.Sockets {
+		s := &snap.Sockets[i]
+		if i == 0 || s.Local.Port() != last {
+			if i > 0 {
+				fmt.Fprintln(r.w)
+			}
+			r.header(s.Local.Port(), []services.Proto{s.Proto})
+			last = s.Local.Port()
+		}
+		r.sockets([]*inspect.Socket{s})
+	}
+	if len(snap.Sockets) == 0 {
+		fmt.Fprintln(r.w, r.p.dim("no listening sockets"))
+	}
+}
