@@ -8,21 +8,20 @@ import (
 	"github.com/shirou/gopsutil/v3/process"
 )
 
-// Collect reads the sockets keep accepts (every TCP and UDP socket when
-// keep is nil) and every process that holds one of them. The live host's
-// tables come from sock_diag netlink, falling back to /proc/net when
-// netlink is not allowed; any other proc root is read through its
-// /proc/net files. Holders are found in one parallel walk of /proc/*/fd,
-// skipped entirely when no socket is kept.
-func (s System) Collect(ctx context.Context, keep func(*Socket) bool) (*Snapshot, error) {
+// Collect reads the TCP and UDP sockets the filter passes and every process
+// that holds one of them. The live host's tables come from sock_diag
+// netlink, falling back to /proc/net when netlink is not allowed; any
+// other proc root is read through its /proc/net files. Holders are found
+// in one parallel walk of /proc/*/fd, skipped when no socket passes.
+func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	snap := &Snapshot{Source: "sock_diag"}
 	var err error
 	if s.live() {
-		snap.Sockets, err = dumpSockDiag(keep)
+		snap.Sockets, err = dumpSockDiag(f)
 	}
 	if !s.live() || err != nil {
 		snap.Source = "/proc/net"
-		snap.Sockets, snap.Warnings, err = readNetTables(s.Proc, keep)
+		snap.Sockets, snap.Warnings, err = readNetTables(s.Proc, f.Match)
 		if err != nil {
 			return nil, err
 		}
@@ -64,9 +63,5 @@ func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
 		if !f.boot.IsZero() {
 			out.Started = startTime(f.boot, st.startTicks)
 		}
-	}
-	if uids, err := p.UidsWithContext(d.ctx); err == nil && len(uids) > 1 {
-		out.UID = uint32(uids[1]) // effective
-		out.User = d.userName(out.UID)
 	}
 }

@@ -15,11 +15,11 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// Collect reads the sockets keep accepts (every TCP and UDP socket when
-// keep is nil) and the processes that hold them, through gopsutil's
-// net.Connections. Without inodes, sockets with the same addresses and
-// state are folded into one with all their holders.
-func (s System) Collect(ctx context.Context, keep func(*Socket) bool) (*Snapshot, error) {
+// Collect reads the TCP and UDP sockets the filter passes and the
+// processes that hold them, through gopsutil's net.Connections. Without
+// inodes, sockets with the same addresses and state are folded into one
+// with all their holders.
+func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	conns, err := net.ConnectionsWithContext(ctx, "inet")
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
@@ -36,7 +36,7 @@ func (s System) Collect(ctx context.Context, keep func(*Socket) bool) (*Snapshot
 	hidden := false // gopsutil gives pid 0 when it cannot see the holder
 	for _, c := range conns {
 		sk, ok := fromConnection(c)
-		if !ok || (keep != nil && !keep(&sk)) {
+		if !ok || !f.Match(&sk) {
 			continue
 		}
 		k := key{sk.Proto, sk.Family, sk.Local, sk.Remote, sk.State}
@@ -119,10 +119,7 @@ func (platformFacts) fill(d *describer, p *process.Process, out *Process) {
 	if ms, err := p.CreateTimeWithContext(d.ctx); err == nil {
 		out.Started = time.UnixMilli(ms)
 	}
-	if uids, err := p.UidsWithContext(d.ctx); err == nil && len(uids) > 1 {
-		out.UID = uint32(uids[1])
-		out.User = d.userName(out.UID)
-	} else if name, err := p.UsernameWithContext(d.ctx); err == nil {
-		out.User = name
+	if out.User == "" { // Windows has no uids
+		out.User, _ = p.UsernameWithContext(d.ctx)
 	}
 }

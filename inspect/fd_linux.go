@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,7 +39,7 @@ func scanFDs(proc string, want map[uint64]struct{}) (fdScan, error) {
 		wg         sync.WaitGroup
 		holders    = make(map[uint64][]int32)
 	)
-	workers := min(len(pids), 2*runtime.GOMAXPROCS(0))
+	workers := min(len(pids), 2*runtime.GOMAXPROCS(0)) // measured: 2 per core beats 1, 4 gains nothing
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -148,30 +149,33 @@ func (w *fdWalker) process(pid int32) error {
 			if reclen < 19 || reclen > len(b) {
 				return errors.New("bad dirent")
 			}
-			name := b[19:reclen]
-			if i := bytes.IndexByte(name, 0); i >= 0 {
-				name = name[:i]
-			}
+			name := b[19:reclen] // NUL-terminated
 			b = b[reclen:]
-			if len(name) == 0 || name[0] == '.' {
+			if name[0] == '.' || name[0] == 0 {
 				continue
 			}
-			if err := w.readLink(fd, pid, string(name)); err != nil {
+			if err := w.readLink(fd, pid, name); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// readLink records fd name of pid if it is a wanted socket. Only a
-// refusal is an error: some sandboxes let even root list /proc/1/fd but
-// not read its links.
-func (w *fdWalker) readLink(dirfd int, pid int32, name string) error {
-	n, err := unix.Readlinkat(dirfd, name, w.link)
-	if err == unix.EACCES || err == unix.EPERM {
-		return err
+// readLink records fd name (NUL-terminated, in the dirent buffer) of pid
+// if it is a wanted socket. Only a refusal is an error: some sandboxes let
+// even root list /proc/1/fd but not read its links.
+//
+// readlinkat is called directly, with the name where getdents left it: the
+// walk makes some 100,000 of these calls on a busy host, and unix.Readlinkat
+// would allocate twice for each.
+func (w *fdWalker) readLink(dirfd int, pid int32, name []byte) error {
+	r, _, errno := unix.Syscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(&name[0])),
+		uintptr(unsafe.Pointer(&w.link[0])), uintptr(len(w.link)), 0, 0)
+	if errno == unix.EACCES || errno == unix.EPERM {
+		return errno
 	}
-	if err != nil || n < len(socketPrefix)+2 || !bytes.HasPrefix(w.link[:n], socketPrefix) {
+	n := int(r)
+	if errno != 0 || n < len(socketPrefix)+2 || !bytes.HasPrefix(w.link[:n], socketPrefix) {
 		return nil // closed meanwhile, or not a socket
 	}
 	var inode uint64

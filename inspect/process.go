@@ -25,6 +25,11 @@ type describer struct {
 func (d *describer) describe(pid int32) *Process {
 	p := &process.Process{Pid: pid} // not NewProcess: it probes the live pid, even for a fixture root
 	out := &Process{PID: pid}
+	// Uids first: on Linux it reads /proc/PID/status, which gives the name too.
+	if uids, err := p.UidsWithContext(d.ctx); err == nil && len(uids) > 1 {
+		out.UID = uint32(uids[1]) // effective
+		out.User = d.userName(out.UID)
+	}
 	out.Name, _ = p.NameWithContext(d.ctx)
 	out.Exe, _ = p.ExeWithContext(d.ctx)
 	out.Cmdline, _ = p.CmdlineSliceWithContext(d.ctx)

@@ -227,15 +227,19 @@ func covers(s *Socket, addr netip.Addr) bool {
 	return false
 }
 
-// Matcher returns a keep function for Collect that accepts the sockets any
-// of the queries match.
-func Matcher(qs []Query, clients bool) func(*Socket) bool {
-	return func(s *Socket) bool {
+// Matcher returns the filter for Collect that accepts the sockets any of
+// the queries match.
+func Matcher(qs []Query, clients bool) Filter {
+	f := Filter{Peers: clients, Keep: func(s *Socket) bool {
 		for _, q := range qs {
 			if q.Match(s, clients) {
 				return true
 			}
 		}
 		return false
+	}}
+	for _, q := range qs {
+		f.Ports = append(f.Ports, PortRange{q.First, q.Last})
 	}
+	return f
 }

@@ -15,18 +15,31 @@ import (
 // Constants of linux/sock_diag.h and linux/inet_diag.h that x/sys/unix
 // lacks.
 const (
-	sockDiagByFamily  = 20 // SOCK_DIAG_BY_FAMILY
-	inetDiagReqV2Len  = 56 // sizeof(struct inet_diag_req_v2)
-	inetDiagMsgLen    = 72 // sizeof(struct inet_diag_msg)
-	inetDiagSkV6Only  = 11 // INET_DIAG_SKV6ONLY
-	nlmsgHdrLen       = unix.SizeofNlMsghdr
-	sockDiagRecvBytes = 1 << 16
+	sockDiagByFamily    = 20 // SOCK_DIAG_BY_FAMILY
+	inetDiagReqV2Len    = 56 // sizeof(struct inet_diag_req_v2)
+	inetDiagMsgLen      = 72 // sizeof(struct inet_diag_msg)
+	inetDiagSkV6Only    = 11 // INET_DIAG_SKV6ONLY
+	inetDiagReqBytecode = 1  // INET_DIAG_REQ_BYTECODE
+	nlmsgHdrLen         = unix.SizeofNlMsghdr
+	sockDiagRecvBytes   = 1 << 16
 )
 
 // dumpSockDiag asks the kernel for its TCP and UDP sockets, IPv4 and IPv6,
 // over NETLINK_SOCK_DIAG (one dump per family and protocol), and keeps the
-// sockets keep accepts. It sees the caller's network namespace only.
-func dumpSockDiag(keep func(*Socket) bool) ([]Socket, error) {
+// sockets the filter passes. The kernel applies the filter's states and
+// ports itself, as ss does for 'sport = :P'; a kernel that refuses the
+// port filter is asked again without it. It sees the caller's network
+// namespace only.
+func dumpSockDiag(f Filter) ([]Socket, error) {
+	bc := portBytecode(f.Ports, f.Peers)
+	socks, err := dumpSockDiagWith(f, bc)
+	if errors.Is(err, unix.EINVAL) && bc != nil {
+		socks, err = dumpSockDiagWith(f, nil)
+	}
+	return socks, err
+}
+
+func dumpSockDiagWith(f Filter, bytecode []byte) ([]Socket, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return nil, fmt.Errorf("open sock_diag: %w", err)
@@ -46,11 +59,18 @@ func dumpSockDiag(keep func(*Socket) bool) ([]Socket, error) {
 		if t.proto == services.UDP {
 			proto = unix.IPPROTO_UDP
 		}
+		states := ^uint32(0)
+		if f.Listening && t.proto == services.TCP {
+			states = 1 << Listen
+		} else if f.Listening {
+			states = 1 << Close
+		}
 		seq := uint32(i + 1)
-		if err := unix.Sendto(fd, sockDiagRequest(family, proto, seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		req := sockDiagRequest(family, proto, states, seq, bytecode)
+		if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 			return nil, fmt.Errorf("sock_diag request: %w", err)
 		}
-		socks, err = receiveSockDiag(fd, buf, seq, t, socks, keep)
+		socks, err = receiveSockDiag(fd, buf, seq, t, socks, f.Match)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EAFNOSUPPORT) {
 			continue // this family or protocol is not built into the kernel
 		}
@@ -61,10 +81,15 @@ func dumpSockDiag(keep func(*Socket) bool) ([]Socket, error) {
 	return socks, nil
 }
 
-// sockDiagRequest builds a dump request: an nlmsghdr and an
-// inet_diag_req_v2 asking for sockets in every state.
-func sockDiagRequest(family, proto uint8, seq uint32) []byte {
-	b := make([]byte, nlmsgHdrLen+inetDiagReqV2Len)
+// sockDiagRequest builds a dump request: an nlmsghdr, an inet_diag_req_v2
+// asking for sockets in the given states (a bit per state), and a filter
+// of inet_diag bytecode when there is one.
+func sockDiagRequest(family, proto uint8, states, seq uint32, bytecode []byte) []byte {
+	n := nlmsgHdrLen + inetDiagReqV2Len
+	if bytecode != nil {
+		n += unix.SizeofRtAttr + len(bytecode)
+	}
+	b := make([]byte, n)
 	ne := binary.NativeEndian
 	ne.PutUint32(b[0:], uint32(len(b)))
 	ne.PutUint16(b[4:], sockDiagByFamily)
@@ -72,12 +97,77 @@ func sockDiagRequest(family, proto uint8, seq uint32) []byte {
 	ne.PutUint32(b[8:], seq)
 	r := b[nlmsgHdrLen:]
 	r[0], r[1] = family, proto
-	ne.PutUint32(r[4:], ^uint32(0)) // idiag_states: all
+	ne.PutUint32(r[4:], states)
+	if bytecode != nil {
+		a := r[inetDiagReqV2Len:]
+		ne.PutUint16(a[0:], uint16(unix.SizeofRtAttr+len(bytecode)))
+		ne.PutUint16(a[2:], inetDiagReqBytecode)
+		copy(a[unix.SizeofRtAttr:], bytecode)
+	}
+	return b
+}
+
+// inet_diag bytecode operations (linux/inet_diag.h).
+const (
+	bcJmp = 1 // INET_DIAG_BC_JMP
+	bcSGE = 2 // INET_DIAG_BC_S_GE: local port ≥
+	bcSLE = 3 // INET_DIAG_BC_S_LE: local port ≤
+	bcDGE = 4 // INET_DIAG_BC_D_GE: remote port ≥
+	bcDLE = 5 // INET_DIAG_BC_D_LE: remote port ≤
+)
+
+// portBytecode compiles "the local port is in one of the ranges, or with
+// peers the remote port is" into inet_diag bytecode, or gives nil for no
+// filter. Each op is {code u8, yes u8, no u16}: the kernel steps yes bytes
+// when the condition holds and no bytes when not, and keeps the socket
+// when it steps exactly onto the end (no = remaining + 4 rejects). A
+// comparison is followed by a word whose no field holds the port. One
+// block per range: ≥ First, ≤ Last, then a jump to the end that accepts;
+// a failed comparison goes on to the next block; the last block has no
+// jump and rejects on failure.
+func portBytecode(ranges []PortRange, peers bool) []byte {
+	type cond struct {
+		ge, le byte
+		r      PortRange
+	}
+	var conds []cond
+	for _, r := range ranges {
+		conds = append(conds, cond{bcSGE, bcSLE, r})
+	}
+	if peers {
+		for _, r := range ranges {
+			conds = append(conds, cond{bcDGE, bcDLE, r})
+		}
+	}
+	if len(conds) == 0 || len(conds) > 1000 { // jumps must fit in 16 bits
+		return nil
+	}
+	size := 20*len(conds) - 4
+	b := make([]byte, 0, size)
+	op := func(code, yes byte, no int) {
+		b = append(b, code, yes, 0, 0)
+		binary.NativeEndian.PutUint16(b[len(b)-2:], uint16(no))
+	}
+	for i, c := range conds {
+		at := len(b)
+		next := at + 20 // the next block
+		if i == len(conds)-1 {
+			next = size + 4 // past the end: reject
+		}
+		op(c.ge, 8, next-at)
+		op(0, 0, int(c.r.First))
+		op(c.le, 8, next-(at+8))
+		op(0, 0, int(c.r.Last))
+		if i < len(conds)-1 {
+			op(bcJmp, 4, size-(at+16)) // to the end: accept
+		}
+	}
 	return b
 }
 
 // receiveSockDiag reads one dump's answers until NLMSG_DONE.
 func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket, keep func(*Socket) bool) ([]Socket, error) {
+	var s Socket // one, not one per message: keep's argument escapes
 	ne := binary.NativeEndian
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
@@ -109,11 +199,11 @@ func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket,
 				}
 				return socks, nil
 			case sockDiagByFamily:
-				s, err := parseInetDiagMsg(msg, t)
-				if err != nil {
+				var err error
+				if s, err = parseInetDiagMsg(msg, t); err != nil {
 					return socks, err
 				}
-				if keep == nil || keep(&s) {
+				if keep(&s) {
 					socks = append(socks, s)
 				}
 			}

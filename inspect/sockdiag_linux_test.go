@@ -57,13 +57,13 @@ func TestSockDiagAgreesWithProcNet(t *testing.T) {
 	ln6 := listenV6Only(t)
 	defer ln6.Close()
 
-	ports := map[uint16]bool{}
-	for _, a := range []net.Addr{ln4.Addr(), client.LocalAddr(), udp.LocalAddr(), ln6.Addr()} {
-		ports[uint16(portOf(a))] = true
+	inodes := map[uint64]bool{}
+	for _, c := range []any{ln4, client, server, udp, ln6} {
+		inodes[inodeOf(t, c.(syscall.Conn))] = true
 	}
-	ours := func(s *Socket) bool { return ports[s.Local.Port()] }
+	ours := func(s *Socket) bool { return inodes[s.Inode] }
 
-	diag, err := dumpSockDiag(ours)
+	diag, err := dumpSockDiag(Filter{Keep: ours})
 	if err != nil {
 		t.Skipf("sock_diag not allowed here: %v", err)
 	}
@@ -99,12 +99,89 @@ func TestSockDiagAgreesWithProcNet(t *testing.T) {
 	}
 }
 
-func portOf(a net.Addr) int {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.Port
-	case *net.UDPAddr:
-		return a.Port
+// inodeOf gives the inode of a socket of ours, as fstat sees it.
+func inodeOf(t *testing.T, c syscall.Conn) uint64 {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return 0
+	var st syscall.Stat_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.Fstat(int(fd), &st) }); err != nil || serr != nil {
+		t.Fatal(err, serr)
+	}
+	return st.Ino
+}
+
+// TestPortBytecode: the kernel's filtering by our bytecode keeps exactly
+// the sockets our own Match keeps.
+func TestPortBytecode(t *testing.T) {
+	var ports []uint16
+	for range 3 {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, uint16(l.Addr().(*net.TCPAddr).Port))
+	}
+	c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", ports[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	u, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", ports[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+
+	all, err := dumpSockDiag(Filter{})
+	if err != nil {
+		t.Skipf("sock_diag not allowed here: %v", err)
+	}
+	many := []PortRange{{ports[2], ports[2]}}
+	for i := range 400 {
+		many = append(many, PortRange{uint16(1 + i*7), uint16(1 + i*7)})
+	}
+	for _, f := range []Filter{
+		{Ports: []PortRange{{ports[0], ports[0]}}},
+		{Ports: []PortRange{{ports[0], ports[0]}}, Peers: true},
+		{Ports: []PortRange{{ports[0], ports[0]}, {ports[2], ports[2]}}},
+		{Ports: []PortRange{{ports[1], ports[1]}}, Listening: true},
+		{Ports: []PortRange{{min(ports[0], ports[1]), max(ports[0], ports[1])}}},
+		{Ports: []PortRange{{1, 65535}}, Listening: true},
+		{Ports: many, Peers: true},
+		{Listening: true},
+	} {
+		bc := portBytecode(f.Ports, f.Peers)
+		got, err := dumpSockDiagWith(Filter{Listening: f.Listening}, bc)
+		if err != nil {
+			t.Fatalf("ports %v peers %v: the kernel refused the filter: %v", len(f.Ports), f.Peers, err)
+		}
+		var want []Socket
+		for _, s := range all {
+			if f.Match(&s) {
+				want = append(want, s)
+			}
+		}
+		if a, b := keys(got), keys(want); !slices.Equal(a, b) {
+			t.Errorf("ports %v peers %v listening %v:\nkernel %q\nours   %q", f.Ports[:min(len(f.Ports), 3)], f.Peers, f.Listening, a, b)
+		}
+		if len(want) == 0 {
+			t.Errorf("ports %v: the test's sockets should match", f.Ports[:min(len(f.Ports), 3)])
+		}
+	}
+}
+
+func keys(socks []Socket) []string {
+	var k []string
+	for _, s := range socks {
+		if s.State != TimeWait { // they come and go between two dumps
+			k = append(k, fmt.Sprintf("%s %s %s %d", s.Proto, s.Local, s.Remote, s.Inode))
+		}
+	}
+	slices.Sort(k)
+	return k
 }
