@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +32,8 @@ const (
 // decided. Commands set code and queue hints; run prints errors and hints
 // once, on stderr.
 type app struct {
-	stdout, stderr io.Writer
+	stdout, stderr io.Writer // stdout is buffered while a command runs
+	terminal       io.Writer // the stdout we were given, to ask whether it is a terminal
 	getenv         func(string) string
 	now            func() time.Time
 	reg            func() *services.Registry
@@ -49,16 +51,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	return &app{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, reg: services.Host}
+	return &app{stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv, now: time.Now, reg: services.Host}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	stdout, stderr := a.stdout, a.stderr
+	out := bufio.NewWriter(a.stdout) // a listing is thousands of lines: one write, not one each
+	stdout, stderr := out, a.stderr
+	a.stdout = out
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	out.Flush()
+	if err != nil {
 		fmt.Fprintf(stderr, "whoport: error: %s\n", oneLine(err.Error()))
 		for _, h := range hintsOf(err) {
 			fmt.Fprintf(stderr, "whoport: hint: %s\n", h)
@@ -114,7 +120,7 @@ func (a *app) colorOn() bool {
 	if a.getenv("NO_COLOR") != "" || a.getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := a.stdout.(*os.File)
+	f, ok := a.terminal.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 

@@ -23,6 +23,18 @@ func runAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 	return runCmd(t, cmd)
 }
 
+// held drops the TIME_WAIT remnants: a port the kernel hands out may still
+// have some from an earlier test's connections.
+func held(doc document) []jsonSocket {
+	var out []jsonSocket
+	for _, s := range doc.Sockets {
+		if s.State != "TIME_WAIT" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // holderPIDsOf lists the pids holding a socket in the document.
 func holderPIDsOf(s jsonSocket) []int32 {
 	var pids []int32
@@ -50,11 +62,11 @@ func TestChildSockets(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0 (in use); stderr: %s", r.code, r.stderr)
 			}
-			doc := decode(t, r)
-			if len(doc.Sockets) != 1 {
-				t.Fatalf("got %d sockets, want 1: %s", len(doc.Sockets), r.stdout)
+			socks := held(decode(t, r))
+			if len(socks) != 1 {
+				t.Fatalf("got %d sockets, want 1: %s", len(socks), r.stdout)
 			}
-			s := doc.Sockets[0]
+			s := socks[0]
 			got := fmt.Sprintf("%s %s %s %s:%d uid=%d holders=%v", s.Proto, s.Family, s.State, s.Local.Addr, s.Local.Port, s.UID, holderPIDsOf(s))
 			want := fmt.Sprintf("%s %s %s %s:%s uid=%d holders=[%d]", tc.proto, tc.family, tc.state, tc.addr, port, os.Geteuid(), c.pid)
 			if got != want {
@@ -82,7 +94,7 @@ func TestChildSockets(t *testing.T) {
 		}
 	})
 	t.Run("quiet", func(t *testing.T) {
-		r := whoport(t, "-q", c.port(t, "tcp4"), c.port(t, "udp4"))
+		r := whoport(t, "-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))
 		if want := fmt.Sprintf("%d\n", c.pid); r.stdout != want || r.code != 0 {
 			t.Errorf("got %q exit %d, want %q exit 0", r.stdout, r.code, want)
 		}
@@ -119,16 +131,16 @@ func TestFreePort(t *testing.T) {
 func TestSharedListener(t *testing.T) {
 	c := holdSockets(t, "share", "")
 	sibling, _ := strconv.Atoi(c.said["sibling"])
-	doc := decode(t, whoport(t, "--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp"))
-	if len(doc.Sockets) != 1 {
-		t.Fatalf("got %d sockets, want 1", len(doc.Sockets))
+	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp")))
+	if len(socks) != 1 {
+		t.Fatalf("got %d sockets, want 1", len(socks))
 	}
 	want := []int32{c.pid, int32(sibling)}
 	slices.Sort(want)
-	if got := holderPIDsOf(doc.Sockets[0]); !slices.Equal(got, want) {
+	if got := holderPIDsOf(socks[0]); !slices.Equal(got, want) {
 		t.Errorf("got holders %v, want %v", got, want)
 	}
-	r := whoport(t, "-q", c.said["tcp4"])
+	r := whoport(t, "-q", "127.0.0.1:"+c.said["tcp4"]+"/tcp")
 	if r.stdout != fmt.Sprintf("%d\n%d\n", want[0], want[1]) {
 		t.Errorf("-q: got %q, want both pids", r.stdout)
 	}
@@ -139,19 +151,19 @@ func TestSharedListener(t *testing.T) {
 func TestReusePort(t *testing.T) {
 	a := holdSockets(t, "reuseport", "0")
 	b := holdSockets(t, "reuseport", a.said["tcp4"])
-	doc := decode(t, whoport(t, "--json", "tcp:"+a.said["tcp4"]))
-	if len(doc.Sockets) != 2 {
-		t.Fatalf("got %d sockets, want 2", len(doc.Sockets))
+	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+a.said["tcp4"]+"/tcp")))
+	if len(socks) != 2 {
+		t.Fatalf("got %d sockets, want 2", len(socks))
 	}
 	var got []string
-	for _, s := range doc.Sockets {
+	for _, s := range socks {
 		got = append(got, fmt.Sprint(holderPIDsOf(s)))
 	}
 	slices.Sort(got)
 	want := []string{fmt.Sprint([]int32{a.pid}), fmt.Sprint([]int32{b.pid})}
 	slices.Sort(want)
-	if !slices.Equal(got, want) || doc.Sockets[0].Inode == doc.Sockets[1].Inode {
-		t.Errorf("got holders %v inodes %d, %d; want %v on two inodes", got, doc.Sockets[0].Inode, doc.Sockets[1].Inode, want)
+	if !slices.Equal(got, want) || socks[0].Inode == socks[1].Inode {
+		t.Errorf("got holders %v inodes %d, %d; want %v on two inodes", got, socks[0].Inode, socks[1].Inode, want)
 	}
 }
 
@@ -168,11 +180,11 @@ func TestHiddenHolder(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0: a port with a hidden holder is in use; stderr: %s", r.code, r.stderr)
 	}
-	doc := decode(t, r)
-	if len(doc.Sockets) != 1 {
-		t.Fatalf("got %d sockets, want 1", len(doc.Sockets))
+	socks := held(decode(t, r))
+	if len(socks) != 1 {
+		t.Fatalf("got %d sockets, want 1", len(socks))
 	}
-	if s := doc.Sockets[0]; !s.HoldersHidden || len(s.Holders) != 0 || s.UID != 0 || s.User != "root" {
+	if s := socks[0]; !s.HoldersHidden || len(s.Holders) != 0 || s.UID != 0 || s.User != "root" {
 		t.Errorf("got hidden %v holders %v uid %d user %q; want hidden, none, uid 0, root", s.HoldersHidden, s.Holders, s.UID, s.User)
 	}
 	r = runAs(t, nobody, "127.0.0.1:"+port+"/tcp")

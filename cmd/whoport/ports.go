@@ -59,12 +59,12 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 			return fmt.Errorf("whoport inspects TCP and UDP sockets, not %s; whoport lookup %s tells what the registry says of it", q.Proto, q.Text)
 		}
 	}
-	keep := func(s *inspect.Socket) bool { return o.keep(s) && (s.Listening() || o.all) }
+	filter := inspect.Filter{Listening: !o.all}
 	if len(qs) > 0 {
-		match := inspect.Matcher(qs, o.all)
-		keep = func(s *inspect.Socket) bool { return o.keep(s) && match(s) }
+		filter = inspect.Matcher(qs, o.all)
 	}
-	snap, err := a.system().Collect(ctx, keep)
+	filter.Keep = both(filter.Keep, o.keep)
+	snap, err := a.system().Collect(ctx, filter)
 	if err != nil {
 		return withHint(err, "--proc-root names where procfs is mounted; it is "+a.procRoot)
 	}
@@ -98,6 +98,14 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 	}
 	r.answer(qs, snap.Sockets, o)
 	return nil
+}
+
+// both is the condition that f and g hold; a nil f always holds.
+func both(f, g func(*inspect.Socket) bool) func(*inspect.Socket) bool {
+	if f == nil {
+		return g
+	}
+	return func(s *inspect.Socket) bool { return f(s) && g(s) }
 }
 
 // holderPIDs lists every holder's pid once, in order.

@@ -43,7 +43,21 @@ func main() {
 	runs := flag.Int("runs", 11, "runs of each command")
 	bin := flag.String("whoport", "", "the whoport binary (default: build ./cmd/whoport)")
 	deadline := flag.Duration("deadline", 15*time.Minute, "kill the load and stop after this long")
+	hold := flag.Duration("hold", 0, "only hold the load this long, for go test -bench or a profiler")
 	flag.Parse()
+	if *hold > 0 {
+		load, err := startLoad(*procs, *sockets, *fds)
+		if err == nil {
+			fmt.Printf("holding %d processes for %v; query port %s\n", *procs, *hold, load.port)
+			time.Sleep(*hold)
+		}
+		load.stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := bench(*procs, *sockets, *fds, *runs, *bin, *deadline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
