@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -100,12 +101,13 @@ type lookupAnswer struct {
 	Proto    string        `json:"proto"`
 	Class    string        `json:"class"`
 	Status   string        `json:"status"`
+	Note     string        `json:"note,omitempty"` // the registry's remark on a port without a service
 	Services []jsonService `json:"services"`
 }
 
 func newLookupAnswer(p services.Port) lookupAnswer {
 	j := newJSONPort(p)
-	return lookupAnswer{Port: p.Number, Proto: string(p.Proto), Class: j.Class, Status: j.Status, Services: j.Services}
+	return lookupAnswer{Port: p.Number, Proto: string(p.Proto), Class: j.Class, Status: j.Status, Note: p.Note, Services: j.Services}
 }
 
 // writeAnswers writes answers as a table, one line per name, folding runs
@@ -124,7 +126,7 @@ func writeAnswers(a *app, answers []lookupAnswer) {
 			port = fmt.Sprintf("%d-%d", ans.Port, answers[j-1].Port)
 		}
 		if len(ans.Services) == 0 {
-			t.add(port, ans.Proto, ans.Class, "-", ans.Status)
+			t.add(port, ans.Proto, ans.Class, "-", strings.TrimSuffix(ans.Status+": "+clean(ans.Note), ": "))
 		}
 		for k, s := range ans.Services {
 			if k > 0 {
@@ -144,6 +146,6 @@ func writeAnswers(a *app, answers []lookupAnswer) {
 // sameAnswer reports whether b continues a's run: the next port, with
 // the same protocol and the same answer.
 func sameAnswer(b, a lookupAnswer) bool {
-	return b.Port == a.Port+1 && b.Proto == a.Proto && b.Class == a.Class && b.Status == a.Status &&
+	return b.Port == a.Port+1 && b.Proto == a.Proto && b.Class == a.Class && b.Status == a.Status && b.Note == a.Note &&
 		slices.Equal(b.Services, a.Services)
 }

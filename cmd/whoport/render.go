@@ -127,21 +127,26 @@ func (r *renderer) header(port uint16, protos []services.Proto) {
 }
 
 // serviceText is "http, www, www-http: World Wide Web HTTP", or the status
-// of a port without a name.
+// of a port without a name. IANA's names come first; the host's own
+// /etc/services names are shown only where IANA has none.
 func (r *renderer) serviceText(p services.Port) string {
-	if len(p.Services) == 0 {
+	svcs := p.Services
+	if i := slices.IndexFunc(svcs, func(s services.Service) bool { return s.Local }); i > 0 {
+		svcs = svcs[:i]
+	}
+	if len(svcs) == 0 {
 		return r.p.dim(p.Status.String())
 	}
-	names := make([]string, len(p.Services))
-	for i, s := range p.Services {
+	names := make([]string, len(svcs))
+	for i, s := range svcs {
 		names[i] = s.Name
 		if s.Local {
 			names[i] += " (local)"
 		}
 	}
 	text := r.p.name(strings.Join(names, ", "))
-	if d := p.Services[0].Description; d != "" && !strings.EqualFold(d, p.Services[0].Name) {
-		text += ": " + d
+	if d := svcs[0].Description; d != "" && !strings.EqualFold(d, svcs[0].Name) {
+		text += ": " + clean(d)
 	}
 	return text
 }
