@@ -3,6 +3,9 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/shirou/gopsutil/v3/process"
@@ -51,12 +54,22 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 }
 
 // platformFacts adds what Linux knows better than gopsutil: the exact
-// start time from /proc/PID/stat.
+// start time from /proc/PID/stat, and from /proc/PID/cgroup and environ
+// the systemd unit, the container, and the socket units.
 type platformFacts struct {
 	boot time.Time
 }
 
 func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
+	dir := filepath.Join(d.sys.Proc, strconv.Itoa(int(out.PID)))
+	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
+		cg := cgroupPath(b)
+		out.Unit, out.UserUnit = unitOf(cg)
+		out.Container = containerOf(cg)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
+		out.SocketUnits = socketUnits(b)
+	}
 	if st, err := readStat(d.sys.Proc, out.PID); err == nil {
 		out.PPID = st.ppid
 		out.StartTicks = st.startTicks

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/user"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/shirou/gopsutil/v3/process"
@@ -32,7 +33,9 @@ func (d *describer) describe(pid int32) *Process {
 	}
 	out.Name, _ = p.NameWithContext(d.ctx)
 	out.Exe, _ = p.ExeWithContext(d.ctx)
+	out.Exe, out.ExeDeleted = strings.CutSuffix(out.Exe, " (deleted)")
 	out.Cmdline, _ = p.CmdlineSliceWithContext(d.ctx)
+	out.ForwardsTo = dockerProxyTarget(out.Cmdline)
 	d.plat.fill(d, p, out)
 	return out
 }

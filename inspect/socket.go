@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/whoport/whoport/services"
@@ -122,6 +123,17 @@ type Process struct {
 	// /proc/PID/stat field 22): with the pid, the identity of a process
 	// that must be re-checked before it is signalled.
 	StartTicks uint64
+	// ExeDeleted reports that the executable was deleted or replaced
+	// since the process started (Exe is its old path).
+	ExeDeleted bool
+
+	// Who the process really is, where Linux tells (each "" or nil when
+	// unknown):
+	Unit        string     // the systemd unit: "nginx.service"
+	UserUnit    bool       // Unit belongs to a user's service manager
+	SocketUnits []string   // the .socket units that passed it sockets
+	Container   *Container // the container it runs in
+	ForwardsTo  string     // for docker-proxy, where it forwards: "172.17.0.2:80/tcp"
 }
 
 // Snapshot is what Collect saw.
@@ -136,4 +148,26 @@ type Snapshot struct {
 	// Source names where the socket table came from: "sock_diag",
 	// "/proc/net" or "gopsutil".
 	Source string
+}
+
+// stateAliases are the other names ss and netstat give states.
+var stateAliases = map[string]State{
+	"ESTAB": Established, "UNCONN": Close, "BOUND": Close, "CONNECTED": Established,
+	"SYN-SENT": SynSent, "SYN-RECV": SynRecv, "FIN-WAIT-1": FinWait1, "FIN-WAIT-2": FinWait2,
+	"FIN_WAIT_1": FinWait1, "FIN_WAIT_2": FinWait2, "TIME-WAIT": TimeWait, "CLOSE-WAIT": CloseWait,
+	"LAST-ACK": LastAck,
+}
+
+// ParseState reads a state as whoport, ss or netstat name it, in any
+// case: LISTEN, ESTABLISHED or ESTAB, TIME_WAIT or TIME-WAIT, and for UDP
+// BOUND (ss: UNCONN) or CONNECTED.
+func ParseState(name string) (State, bool) {
+	n := strings.ToUpper(name)
+	for st, s := range tcpStates {
+		if s != "" && s == n {
+			return State(st), true
+		}
+	}
+	st, ok := stateAliases[n]
+	return st, ok
 }

@@ -60,7 +60,7 @@ func bootTime(proc string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	_, v, ok := bytes.Cut(b, []byte("\nbtime "))
+	_, v, ok := bytes.Cut(append([]byte("\n"), b...), []byte("\nbtime "))
 	if !ok {
 		return time.Time{}, errors.New("parse stat: no btime")
 	}
