@@ -153,6 +153,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		SilenceErrors: true,
 		Version:       version,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.pidSet = cmd.Flags().Changed("pid")
 			return a.ports(cmd.Context(), args, o)
 		},
 	}

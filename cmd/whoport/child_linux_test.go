@@ -105,6 +105,9 @@ func holderMain(mode, arg string) int {
 	return 0
 }
 
+// childMarker starts an argument every child has, to find them by.
+var childMarker = fmt.Sprintf("whoport-e2e-%d-", os.Getpid())
+
 // child is a running child process and what it said.
 type child struct {
 	cmd   *exec.Cmd
@@ -116,7 +119,9 @@ type child struct {
 // startChild starts the test binary in a child mode and waits for it to
 // be ready.
 func startChild(mode, arg string, files ...*os.File) (*child, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// The arguments after -- are ignored by the test binary; they mark the
+	// child for whoport -c.
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", childMarker+mode)
 	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr

@@ -320,3 +320,107 @@ func orZero(ip string) string {
 	}
 	return ip
 }
+
+// sockKeys writes sockets as "tcp 127.0.0.1:P LISTEN [pids]", sorted.
+func sockKeys(socks []jsonSocket) []string {
+	var k []string
+	for _, s := range socks {
+		k = append(k, fmt.Sprintf("%s %s:%d %s %v", s.Proto, s.Local.Addr, s.Local.Port, s.State, holderPIDsOf(s)))
+	}
+	slices.Sort(k)
+	return k
+}
+
+// TestFilters: the filters pick the children's sockets out of the host's.
+func TestFilters(t *testing.T) {
+	l := holdSockets(t, "listen", "")
+	sh := holdSockets(t, "share", "")
+	client := holdSockets(t, "connect", "127.0.0.1:"+l.port(t, "tcp4"))
+	sibling, _ := strconv.Atoi(sh.said["sibling"])
+	mine := []string{"-c", childMarker} // only the children of this test binary
+	want := func(entries ...string) []string { slices.Sort(entries); return entries }
+	lp := func(key string) string { return l.port(t, key) }
+	listeners := []string{
+		fmt.Sprintf("tcp 127.0.0.1:%s LISTEN [%d]", lp("tcp4"), l.pid),
+		fmt.Sprintf("tcp ::1:%s LISTEN [%d]", lp("tcp6"), l.pid),
+		fmt.Sprintf("udp 127.0.0.1:%s BOUND [%d]", lp("udp4"), l.pid),
+		fmt.Sprintf("udp ::1:%s BOUND [%d]", lp("udp6"), l.pid),
+	}
+	shared := fmt.Sprintf("tcp 127.0.0.1:%s LISTEN %v", sh.said["tcp4"], sortedPIDs(sh.pid, int32(sibling)))
+	conn := fmt.Sprintf("tcp 127.0.0.1:%s ESTABLISHED [%d]", client.said["local"], client.pid)
+	uid := fmt.Sprint(os.Geteuid())
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"every listener of the children", nil, want(append(listeners, shared)...)},
+		{"-a adds the client", []string{"-a"}, want(append(listeners, shared, conn)...)},
+		{"--pid", []string{"-p", fmt.Sprint(l.pid)}, want(listeners...)},
+		{"--pid of the sibling", []string{"--pid", sh.said["sibling"]}, want(shared)},
+		{"--command of one mode", []string{"-c", childMarker + "share"}, want(shared)},
+		{"--state listen", []string{"--state", "LISTEN"}, want(listeners[0], listeners[1], shared)},
+		{"--state bound (ss: unconn)", []string{"--state", "unconn"}, want(listeners[2], listeners[3])},
+		{"--state established", []string{"--state", "ESTAB"}, want(conn)},
+		{"-t -6", []string{"-t", "-6"}, want(listeners[1])},
+		{"-u -4", []string{"-u", "-4"}, want(listeners[2])},
+		{"--user, ours", []string{"--user", uid, "-p", fmt.Sprint(l.pid)}, want(listeners...)},
+		{"--user, nobody's", []string{"--user", "4242"}, nil},
+		{"a query with filters: the port's clients", []string{"-a", "--state", "established", lp("tcp4") + "/tcp"}, want(conn)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := whoport(t, append(append([]string{"--json"}, mine...), c.args...)...)
+			if got := sockKeys(held(decode(t, r))); !slices.Equal(got, c.want) {
+				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
+			}
+			if wantCode := map[bool]int{true: 0, false: 1}[len(c.want) > 0]; r.code != wantCode {
+				t.Errorf("exit %d, want %d", r.code, wantCode)
+			}
+		})
+	}
+	t.Run("class", func(t *testing.T) {
+		port, _ := strconv.Atoi(lp("tcp4"))
+		class := "user"
+		if port >= 49152 {
+			class = "dynamic"
+		}
+		doc := decode(t, whoport(t, "--json", "-c", childMarker+"listen", "--class", class, "-t", "-4"))
+		if got := sockKeys(held(doc)); !slices.Equal(got, want(listeners[0])) {
+			t.Errorf("--class %s: got %v, want %v", class, got, listeners[0])
+		}
+		if r := whoport(t, "-c", childMarker+"listen", "--class", "system"); r.code != 1 {
+			t.Errorf("--class system: exit %d, want 1 (nothing)", r.code)
+		}
+	})
+}
+
+func sortedPIDs(pids ...int32) []int32 {
+	slices.Sort(pids)
+	return pids
+}
+
+// TestByProcess: each process once with its sockets, the process that
+// inherited a listener under the one that made it.
+func TestByProcess(t *testing.T) {
+	sh := holdSockets(t, "share", "")
+	r := whoport(t, "--by-process", "-c", childMarker)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	wantLines := []string{
+		fmt.Sprintf("pid %d  ", sh.pid),
+		"  tcp 127.0.0.1:" + sh.said["tcp4"] + "  ",
+		fmt.Sprintf("    pid %s  ", sh.said["sibling"]),
+		"      the same 1 socket as its parent",
+		"1 socket, 2 processes",
+	}
+	if len(lines) != len(wantLines) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(wantLines), r.stdout)
+	}
+	for i, w := range wantLines {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: got %q, want it to start with %q", i+1, lines[i], w)
+		}
+	}
+}

@@ -46,26 +46,44 @@ func checkGolden(t *testing.T, name, got string) {
 }
 
 func TestGolden(t *testing.T) {
-	root := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	basic := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	who := fixture.Materialize(t, "../../testdata/proc/who.txt")
 	for _, c := range []struct {
 		name     string
 		args     []string
 		code     int
 		needRoot bool // the fixture's mode-000 fd directory is readable by root only
+		root     string
 	}{
-		{"port-80.txt", []string{"80"}, 0, false},
-		{"port-80.json", []string{"--json", "80"}, 0, false},
-		{"port-80-quiet.txt", []string{"-q", "80"}, 0, false},
-		{"port-5432-clients.txt", []string{"-a", "5432"}, 0, false},
-		{"port-8080-timewait.txt", []string{"8080"}, 0, false},
-		{"port-53-udp.txt", []string{"53/udp"}, 0, false},
-		{"port-free.txt", []string{"3000", "8000-8010"}, 1, false},
-		{"port-tcp-ipv6.txt", []string{"-t", "-6", "1-65535"}, 0, false},
-		{"listing.txt", nil, 0, true},
-		{"listing-all.txt", []string{"-a"}, 0, true},
-		{"lookup.txt", []string{"lookup", "80", "8080", "redis", "53/udp", "6000-6010", "x11", "27017"}, 0, false},
-		{"lookup.json", []string{"lookup", "--json", "22", "50000/tcp"}, 0, false},
+		{"port-80.txt", []string{"80"}, 0, false, ""},
+		{"port-80.json", []string{"--json", "80"}, 0, false, ""},
+		{"port-80-quiet.txt", []string{"-q", "80"}, 0, false, ""},
+		{"port-5432-clients.txt", []string{"-a", "5432"}, 0, false, ""},
+		{"port-8080-timewait.txt", []string{"8080"}, 0, false, ""},
+		{"port-53-udp.txt", []string{"53/udp"}, 0, false, ""},
+		{"port-free.txt", []string{"3000", "8000-8010"}, 1, false, ""},
+		{"port-tcp-ipv6.txt", []string{"-t", "-6", "1-65535"}, 0, false, ""},
+		{"listing.txt", nil, 0, true, ""},
+		{"listing-all.txt", []string{"-a"}, 0, true, ""},
+		{"lookup.txt", []string{"lookup", "80", "8080", "redis", "53/udp", "6000-6010", "x11", "27017"}, 0, false, ""},
+		{"lookup.json", []string{"lookup", "--json", "22", "50000/tcp"}, 0, false, ""},
+		{"by-process.txt", []string{"--by-process", "-a"}, 0, true, ""},
+		{"filter-state.txt", []string{"--state", "established,time-wait"}, 0, false, ""},
+		{"filter-pid.txt", []string{"-p", "101", "-a"}, 0, false, ""},
+		{"filter-command.txt", []string{"-c", "POSTGRES"}, 0, false, ""},
+		{"filter-user.txt", []string{"--user", "7000", "-a"}, 0, false, ""},
+		{"filter-class.txt", []string{"--class", "system", "-u"}, 0, false, ""},
+		{"filter-nothing.txt", []string{"-p", "999"}, 1, false, ""},
+		{"filter-query.txt", []string{"-a", "--state", "established", "5432"}, 0, false, ""},
+		{"who-listing.txt", nil, 0, false, who},
+		{"who-by-process.txt", []string{"--by-process"}, 0, false, who},
+		{"who-8080.json", []string{"--json", "8080"}, 0, false, who},
+		{"who-port-22.txt", []string{"22", "631", "3000"}, 0, false, who},
 	} {
+		root := basic
+		if c.root != "" {
+			root = c.root
+		}
 		t.Run(c.name, func(t *testing.T) {
 			if c.needRoot && os.Geteuid() != 0 {
 				t.Skip("as non-root the fixture's sshd is hidden, and the golden file is root's view")

@@ -63,6 +63,20 @@ type jsonHolder struct {
 	Exe     string   `json:"exe"`
 	Cmdline []string `json:"cmdline"`
 	Started string   `json:"started,omitempty"` // RFC 3339, UTC
+
+	// Who the process really is, where known (Linux): version 1 additions.
+	ExeDeleted  bool           `json:"exe_deleted,omitempty"`
+	Unit        string         `json:"unit,omitempty"`
+	UserUnit    bool           `json:"user_unit,omitempty"`
+	SocketUnits []string       `json:"socket_units,omitempty"`
+	Container   *jsonContainer `json:"container,omitempty"`
+	ForwardsTo  string         `json:"forwards_to,omitempty"`
+}
+
+type jsonContainer struct {
+	Runtime string `json:"runtime"`
+	ID      string `json:"id"`
+	Pod     string `json:"pod,omitempty"`
 }
 
 func newDocument(snap *inspect.Snapshot, reg *services.Registry) document {
@@ -104,7 +118,11 @@ func newJSONPort(p services.Port) jsonPort {
 }
 
 func newJSONHolder(p *inspect.Process) jsonHolder {
-	j := jsonHolder{PID: p.PID, PPID: p.PPID, Name: p.Name, User: p.User, UID: p.UID, Exe: p.Exe, Cmdline: p.Cmdline}
+	j := jsonHolder{PID: p.PID, PPID: p.PPID, Name: p.Name, User: p.User, UID: p.UID, Exe: p.Exe, Cmdline: p.Cmdline,
+		ExeDeleted: p.ExeDeleted, Unit: p.Unit, UserUnit: p.UserUnit, SocketUnits: p.SocketUnits, ForwardsTo: p.ForwardsTo}
+	if c := p.Container; c != nil {
+		j.Container = &jsonContainer{c.Runtime, c.ID, c.Pod}
+	}
 	if j.Cmdline == nil {
 		j.Cmdline = []string{}
 	}

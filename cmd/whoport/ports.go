@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,22 +18,86 @@ import (
 // portOptions are the flags of whoport itself.
 type portOptions struct {
 	json, quiet, all bool
+	byProcess        bool
 	tcp, udp         bool
 	ipv4, ipv6       bool
+	states           []string
+	pid              int32
+	pidSet           bool
+	command          string
+	user             string
+	class            string
+
+	// What the flags mean, once checked.
+	stateSet map[inspect.State]bool
+	uid      *uint32
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print a JSON document (see README for its schema)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print the pids of the holders only, one per line")
-	f.BoolVarP(&o.all, "all", "a", false, "also show clients connected to the port (with no query: sockets in every state)")
+	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
+	f.BoolVar(&o.byProcess, "by-process", false, "group the sockets by the process that holds them")
 	f.BoolVarP(&o.tcp, "tcp", "t", false, "TCP sockets only")
 	f.BoolVarP(&o.udp, "udp", "u", false, "UDP sockets only")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "IPv4 sockets only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "IPv6 sockets only")
+	f.StringSliceVar(&o.states, "state", nil, "sockets in these `STATES` only: LISTEN,ESTABLISHED,TIME_WAIT,BOUND,…")
+	f.Int32VarP(&o.pid, "pid", "p", 0, "sockets held by this `PID`")
+	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
+	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
+	f.StringVar(&o.class, "class", "", "ports of this class only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
 }
 
-// keep is the filter the flags make, on top of the queries.
+// check reads what the flags mean, or says what is wrong with them.
+func (o *portOptions) check() error {
+	if len(o.states) > 0 {
+		o.stateSet = map[inspect.State]bool{}
+	}
+	for _, name := range o.states {
+		st, ok := inspect.ParseState(strings.TrimSpace(name))
+		if !ok {
+			return fmt.Errorf("unknown state %q: use LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, CLOSE, or for UDP BOUND and CONNECTED", name)
+		}
+		o.stateSet[st] = true
+	}
+	if o.pid < 0 || (o.pid == 0 && o.pidSet) {
+		return fmt.Errorf("invalid --pid %d: give a process id, 1 or more", o.pid)
+	}
+	switch o.class {
+	case "", "system", "user", "dynamic":
+	default:
+		return fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", o.class)
+	}
+	if o.user != "" {
+		uid, err := lookupUID(o.user)
+		if err != nil {
+			return err
+		}
+		o.uid = &uid
+	}
+	return nil
+}
+
+// lookupUID reads a user name or number.
+func lookupUID(s string) (uint32, error) {
+	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+		return uint32(n), nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown user %q: give a user name or a number", s)
+	}
+	n, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("user %q has no numeric uid (%s)", s, u.Uid)
+	}
+	return uint32(n), nil
+}
+
+// keep is what the flags ask of a socket itself, known before its holders
+// are looked for.
 func (o *portOptions) keep(s *inspect.Socket) bool {
 	if o.tcp != o.udp && (s.Proto == services.TCP) != o.tcp {
 		return false
@@ -39,7 +105,38 @@ func (o *portOptions) keep(s *inspect.Socket) bool {
 	if o.ipv4 != o.ipv6 && (s.Family == inspect.IPv4) != o.ipv4 {
 		return false
 	}
+	if o.stateSet != nil && !o.stateSet[s.State] {
+		return false
+	}
+	if o.class != "" && services.ClassOf(s.Local.Port()).String() != o.class {
+		return false
+	}
 	return true
+}
+
+// keepHeld is what the flags ask of a socket's holders: a socket passes
+// when one of its holders does (for --user, or when it is the user's own).
+func (o *portOptions) keepHeld(s *inspect.Socket) bool {
+	if o.pid != 0 && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.PID == o.pid }) {
+		return false
+	}
+	if o.command != "" && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return commandContains(p, o.command) }) {
+		return false
+	}
+	if o.uid != nil && s.UID != *o.uid && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.UID == *o.uid }) {
+		return false
+	}
+	return true
+}
+
+// commandContains reports whether the process's name or one of its
+// arguments contains text, in any case.
+func commandContains(p *inspect.Process, text string) bool {
+	text = strings.ToLower(text)
+	if strings.Contains(strings.ToLower(p.Name), text) {
+		return true
+	}
+	return slices.ContainsFunc(p.Cmdline, func(a string) bool { return strings.Contains(strings.ToLower(a), text) })
 }
 
 // ports answers whoport [QUERY...]: the sockets on the ports asked for, or
@@ -59,7 +156,10 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 			return fmt.Errorf("whoport inspects TCP and UDP sockets, not %s; whoport lookup %s tells what the registry says of it", q.Proto, q.Text)
 		}
 	}
-	filter := inspect.Filter{Listening: !o.all}
+	if err := o.check(); err != nil {
+		return err
+	}
+	filter := inspect.Filter{Listening: !o.all && o.stateSet == nil}
 	if len(qs) > 0 {
 		filter = inspect.Matcher(qs, o.all)
 	}
@@ -68,13 +168,15 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 	if err != nil {
 		return withHint(err, "--proc-root names where procfs is mounted; it is "+a.procRoot)
 	}
+	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(s inspect.Socket) bool { return !o.keepHeld(&s) })
 	for _, w := range snap.Warnings {
 		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", w)
 	}
 
-	inUse := slices.ContainsFunc(snap.Sockets, func(s inspect.Socket) bool {
-		return len(qs) == 0 || slices.ContainsFunc(qs, func(q inspect.Query) bool { return q.Match(&s, false) })
-	})
+	// Exit 0 when something matched: a socket on a port asked for (a
+	// hidden holder or a TIME_WAIT remnant too), with -a a client of it,
+	// or with no query anything listed.
+	inUse := len(snap.Sockets) > 0
 	if !inUse {
 		a.code = exitNotFound
 	}
@@ -92,11 +194,14 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 		return writeJSON(a.stdout, newDocument(snap, reg))
 	}
 	r := a.renderer(reg)
-	if len(qs) == 0 {
-		r.listing(snap)
-		return nil
+	switch {
+	case o.byProcess:
+		r.byProcess(snap.Sockets)
+	case len(qs) == 0:
+		r.listing(snap.Sockets, o.all || o.stateSet != nil)
+	default:
+		r.answer(qs, snap.Sockets, o)
 	}
-	r.answer(qs, snap.Sockets, o)
 	return nil
 }
 

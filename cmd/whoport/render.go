@@ -56,7 +56,16 @@ func (r *renderer) answer(qs []inspect.Query, socks []inspect.Socket, o portOpti
 		if i > 0 {
 			fmt.Fprintln(r.w)
 		}
-		r.header(port, protosOf(qs, port, o))
+		protos := protosOf(qs, port, o)
+		if len(byPort[port]) > 0 { // name the port for the protocols in use
+			protos = protos[:0]
+			for _, s := range byPort[port] {
+				protos = append(protos, s.Proto)
+			}
+			slices.Sort(protos)
+			protos = slices.Compact(protos)
+		}
+		r.header(port, protos)
 		if len(byPort[port]) == 0 {
 			fmt.Fprintf(r.w, "  %s\n", r.p.dim("not in use: no "+protoWords(protosOf(qs, port, o))+" socket on this port"))
 			continue
@@ -196,14 +205,48 @@ func (r *renderer) holders(s *inspect.Socket) {
 	}
 }
 
-// holder writes one process: pid, user, age and command line.
+// holder writes one process: pid, command line, and who it is.
 func (r *renderer) holder(h *inspect.Process) {
-	facts := []string{userName(h.UID, h.User)}
-	if a := age(r.now, h.Started); a != "" {
-		facts = append(facts, "up "+a)
-	}
+	facts := append([]string{userName(h.UID, h.User)}, r.lifeFacts(h)...)
+	facts = append(facts, whereFacts(h)...)
 	fmt.Fprintf(r.w, "%s%s  %s  %s\n", holderIndent, r.p.pid(fmt.Sprintf("pid %-6d", h.PID)),
 		commandLine(h.Cmdline, h.Name), r.p.dim("("+strings.Join(facts, ", ")+")"))
+}
+
+// lifeFacts are a process's age and a replaced binary.
+func (r *renderer) lifeFacts(h *inspect.Process) []string {
+	var f []string
+	if a := age(r.now, h.Started); a != "" {
+		f = append(f, "up "+a)
+	}
+	if h.ExeDeleted {
+		f = append(f, r.p.warn("binary deleted since it started: "+clean(h.Exe)))
+	}
+	return f
+}
+
+// whereFacts say where a process runs: its systemd unit, the socket unit
+// that passed it its sockets, its container, and for docker-proxy where
+// it forwards.
+func whereFacts(h *inspect.Process) []string {
+	var f []string
+	if h.Unit != "" {
+		u := clean(h.Unit)
+		if h.UserUnit {
+			u += " (user unit)"
+		}
+		f = append(f, u)
+	}
+	for _, su := range h.SocketUnits {
+		f = append(f, "via "+clean(su))
+	}
+	if c := h.Container; c != nil {
+		f = append(f, c.Runtime+" container "+c.ShortID())
+	}
+	if h.ForwardsTo != "" {
+		f = append(f, "forwards to "+clean(h.ForwardsTo))
+	}
+	return f
 }
 
 // owner names a socket's owner: "alice (uid 1000)", or "uid 1001" when
@@ -229,23 +272,4 @@ func endpoint(ap netip.AddrPort) string {
 		return "[" + ap.Addr().String() + "]:" + fmt.Sprint(ap.Port())
 	}
 	return ap.String()
-}
-
-// listing writes every socket collected, one per holder, sorted by port.
-func (r *renderer) listing(snap *inspect.Snapshot) {
-	var last uint16
-	for i := range snap.Sockets {
-		s := &snap.Sockets[i]
-		if i == 0 || s.Local.Port() != last {
-			if i > 0 {
-				fmt.Fprintln(r.w)
-			}
-			r.header(s.Local.Port(), []services.Proto{s.Proto})
-			last = s.Local.Port()
-		}
-		r.sockets([]*inspect.Socket{s})
-	}
-	if len(snap.Sockets) == 0 {
-		fmt.Fprintln(r.w, r.p.dim("no listening sockets"))
-	}
 }

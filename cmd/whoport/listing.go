@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/whoport/whoport/inspect"
+	"github.com/whoport/whoport/services"
+)
+
+// listing writes the sockets one line each, sorted by port: protocol,
+// address, class and service, the holders (the first in full, the others
+// counted), where the holder runs and its command line. A closing line
+// counts what was shown.
+func (r *renderer) listing(socks []inspect.Socket, peers bool) {
+	if len(socks) == 0 {
+		fmt.Fprintln(r.w, r.p.dim("no socket matches"))
+		return
+	}
+	t := table{style: []func(...any) string{nil, nil, r.p.state, nil, r.p.name, r.p.pid, nil, r.p.dim, nil}}
+	head := []string{"PROTO", "ADDRESS", "STATE", "CLASS", "SERVICE", "PID", "USER", "WHERE", "COMMAND"}
+	if !peers {
+		head = slices.Delete(head, 2, 3)
+		t.style = slices.Delete(t.style, 2, 3)
+	}
+	t.add(head...)
+	for i := range socks {
+		s := &socks[i]
+		addr := endpoint(s.Local)
+		if peers && s.Remote.Port() != 0 {
+			addr += " ⇄ " + endpoint(s.Remote)
+		} else if s.Local.Addr().Is6() && s.Local.Addr().IsUnspecified() && !s.V6Only {
+			addr += " +v4"
+		}
+		row := []string{string(s.Proto), addr, s.State.Name(s.Proto), services.ClassOf(s.Local.Port()).String(), r.serviceName(s)}
+		if !peers {
+			row = slices.Delete(row, 2, 3)
+		}
+		t.add(append(row, r.holderCells(s)...)...)
+	}
+	t.write(r.w)
+	fmt.Fprintln(r.w, r.p.dim(summary(socks)))
+}
+
+// serviceName is the port's first IANA name for the socket's protocol, or
+// "-".
+func (r *renderer) serviceName(s *inspect.Socket) string {
+	p := r.reg.Port(s.Local.Port(), s.Proto)
+	if len(p.Services) == 0 {
+		return "-"
+	}
+	return p.Services[0].Name
+}
+
+// holderCells are the PID, USER, WHERE and COMMAND cells of a socket.
+func (r *renderer) holderCells(s *inspect.Socket) []string {
+	if len(s.Holders) == 0 && s.Inode == 0 {
+		return []string{"-", "-", "", r.noHolder(s)} // TIME_WAIT: the kernel's, whoever owned it
+	}
+	if len(s.Holders) == 0 {
+		return []string{"-", owner(s.UID, s.User), "", r.noHolder(s)}
+	}
+	h, others := mainHolder(s.Holders)
+	cmd := commandLine(h.Cmdline, h.Name)
+	if len(others) > 0 {
+		cmd += r.p.dim(fmt.Sprintf(" (+%d: %s)", len(others), pidWords(others)))
+	}
+	where := whereFacts(h)
+	if h.ExeDeleted {
+		where = append(where, "binary deleted")
+	}
+	return []string{fmt.Sprint(h.PID), userName(h.UID, h.User), strings.Join(where, ", "), cmd}
+}
+
+// noHolder says why a socket shows no holder.
+func (r *renderer) noHolder(s *inspect.Socket) string {
+	switch {
+	case s.Hidden && r.root:
+		return "in use, holder hidden (unreadable even to root)"
+	case s.Hidden:
+		return "in use, holder hidden (run as root to see it)"
+	case s.State == inspect.TimeWait:
+		return "no process (TIME_WAIT)"
+	}
+	return "no process holds it"
+}
+
+// mainHolder picks the holder to show in full: the one whose parent is
+// not a holder too (a forked server's master, not its workers), the
+// lowest pid first. The others are returned by pid.
+func mainHolder(hs []*inspect.Process) (*inspect.Process, []int32) {
+	main := hs[0]
+	for _, h := range hs {
+		if !slices.ContainsFunc(hs, func(p *inspect.Process) bool { return p.PID == h.PPID }) {
+			main = h
+			break
+		}
+	}
+	var others []int32
+	for _, h := range hs {
+		if h != main {
+			others = append(others, h.PID)
+		}
+	}
+	return main, others
+}
+
+// pidWords writes "101, 102, 103" or "101, 102, … 140".
+func pidWords(pids []int32) string {
+	if len(pids) > 4 {
+		return fmt.Sprintf("%d, %d, … %d", pids[0], pids[1], pids[len(pids)-1])
+	}
+	w := make([]string, len(pids))
+	for i, p := range pids {
+		w[i] = fmt.Sprint(p)
+	}
+	return strings.Join(w, ", ")
+}
+
+// summary counts sockets, their distinct holders, and the hidden ones.
+func summary(socks []inspect.Socket) string {
+	hidden := countHidden(socks)
+	msg := fmt.Sprintf("%d %s, %d %s", len(socks), plural(len(socks), "socket", "sockets"),
+		len(holderPIDs(socks)), plural(len(holderPIDs(socks)), "process", "processes"))
+	if hidden > 0 {
+		msg += fmt.Sprintf("; %d with %s hidden", hidden, plural(hidden, "its holder", "their holders"))
+	}
+	return msg
+}
