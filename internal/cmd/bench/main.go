@@ -27,7 +27,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	gnet "github.com/shirou/gopsutil/v3/net"
@@ -109,19 +108,19 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 	}
 	for _, set := range sets {
 		times := make([][]time.Duration, len(set.cmds))
-		var rss []int64
 		for r := 0; r < runs; r++ {
 			for i := range set.cmds {
 				j := (i + r) % len(set.cmds) // rotate, so no command always runs first
-				d, maxrss, err := timeOnce(set.cmds[j].argv)
+				d, err := timeOnce(set.cmds[j].argv)
 				if err != nil {
 					return fmt.Errorf("%s: %w", set.cmds[j].name, err)
 				}
 				times[j] = append(times[j], d)
-				if j == 0 {
-					rss = append(rss, maxrss)
-				}
 			}
+		}
+		var rss []int64
+		for range 3 {
+			rss = append(rss, peakRSS(set.cmds[0].argv))
 		}
 		fmt.Printf("%s (%d runs, medians):\n", set.title, runs)
 		base := median(times[0])
@@ -144,9 +143,9 @@ type command struct {
 	argv []string
 }
 
-// timeOnce runs argv and returns its wall time and peak RSS in KiB. An
-// exit status of 1 (nothing found) is not an error.
-func timeOnce(argv []string) (time.Duration, int64, error) {
+// timeOnce runs argv and returns its wall time. An exit status of 1
+// (nothing found) is not an error.
+func timeOnce(argv []string) (time.Duration, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = io.Discard
 	start := time.Now()
@@ -155,11 +154,21 @@ func timeOnce(argv []string) (time.Duration, int64, error) {
 	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
 		err = nil
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
+	return d, err
+}
+
+// peakRSS runs argv under /usr/bin/time and returns its peak RSS in KiB,
+// or 0 when time(1) is missing. The rusage of our own child would not do:
+// Go starts it with vfork, and the kernel counts our own memory in the
+// child's peak when it calls exec.
+func peakRSS(argv []string) int64 {
+	out, err := exec.Command("/usr/bin/time", append([]string{"-f", "%M"}, argv...)...).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); err != nil && !(ok && ee.ExitCode() == 1) {
+		return 0
 	}
-	return d, rss, err
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	kb, _ := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	return kb
 }
 
 func median(ds []time.Duration) time.Duration {
