@@ -67,6 +67,9 @@ func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
 		out.Unit, out.UserUnit = unitOf(cg)
 		out.Container = containerOf(cg)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
+		out.NetBindService = capEff(b)&(1<<capNetBindService) != 0
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
 		out.SocketUnits = socketUnits(b)
 	}

@@ -123,6 +123,10 @@ type Process struct {
 	// /proc/PID/stat field 22): with the pid, the identity of a process
 	// that must be re-checked before it is signalled.
 	StartTicks uint64
+	// NetBindService reports CAP_NET_BIND_SERVICE in the effective
+	// capabilities (Linux): the process may bind ports below
+	// net.ipv4.ip_unprivileged_port_start without being root.
+	NetBindService bool
 	// ExeDeleted reports that the executable was deleted or replaced
 	// since the process started (Exe is its old path).
 	ExeDeleted bool

@@ -24,3 +24,18 @@ func TestParseStat(t *testing.T) {
 		}
 	}
 }
+
+func TestCapEff(t *testing.T) {
+	for _, c := range []struct {
+		status string
+		want   uint64
+	}{
+		{"Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t0000000000000400\nCapBnd:\t000001ffffffffff\n", 0x400},
+		{"Name:\tx\nCapEff:\t000001ffffffffff\n", 0x1ffffffffff},
+		{"Name:\tx\n", 0},
+	} {
+		if got := capEff([]byte(c.status)); got != c.want {
+			t.Errorf("capEff(%q): got %#x, want %#x", c.status, got, c.want)
+		}
+	}
+}
