@@ -163,7 +163,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `auto`, always or never")
 	o.flags(root)
-	root.AddCommand(a.lookupCommand())
+	root.AddCommand(a.subcommands()...)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch a.colorMode {
 		case "auto", "always", "never":
