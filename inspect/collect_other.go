@@ -82,13 +82,13 @@ func fromConnection(c net.ConnectionStat) (Socket, bool) {
 	if c.Family == 23 || c.Family == 28 || c.Family == 30 { // AF_INET6 on windows, freebsd, darwin
 		sk.Family = IPv6
 	}
-	sk.Local = addrPort(c.Laddr)
-	sk.Remote = addrPort(c.Raddr)
+	sk.Local = fromGopsutilAddr(c.Laddr)
+	sk.Remote = fromGopsutilAddr(c.Raddr)
 	sk.State = stateOf(sk.Proto, c.Status, sk.Remote)
 	return sk, true
 }
 
-func addrPort(a net.Addr) netip.AddrPort {
+func fromGopsutilAddr(a net.Addr) netip.AddrPort {
 	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(a.IP, "["), "]"))
 	if err != nil {
 		ip = netip.IPv4Unspecified()

@@ -81,12 +81,4 @@ func startTime(boot time.Time, ticks uint64) time.Time {
 const capNetBindService = 10
 
 // capEff reads the effective capability set, "CapEff:" in /proc/PID/status.
-func capEff(status []byte) uint64 {
-	_, v, ok := bytes.Cut(status, []byte("\nCapEff:"))
-	if !ok {
-		return 0
-	}
-	v, _, _ = bytes.Cut(v, []byte("\n"))
-	n, _ := strconv.ParseUint(strings.TrimSpace(string(v)), 16, 64)
-	return n
-}
+func capEff(status []byte) uint64 { return capEffBits(status) }

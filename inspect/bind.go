@@ -1,0 +1,297 @@
+package inspect
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/whoport/whoport/services"
+)
+
+// Bind is a bind a server is about to make: what whoport why explains and
+// probes.
+type Bind struct {
+	Proto     services.Proto // TCP or UDP
+	Addr      netip.Addr     // 0.0.0.0 or :: for the wildcard
+	Port      uint16
+	V6Only    bool // IPV6_V6ONLY on an IPv6 socket; without it [::] takes IPv4 too
+	ReuseAddr bool // SO_REUSEADDR
+	ReusePort bool // SO_REUSEPORT
+	// Who binds: the effective uid, and whether it may bind ports below
+	// net.ipv4.ip_unprivileged_port_start (root or CAP_NET_BIND_SERVICE).
+	UID        uint32
+	Privileged bool
+}
+
+// String writes the bind as "0.0.0.0:8080/tcp" or "[::]:8080/tcp".
+func (b Bind) String() string {
+	return netip.AddrPortFrom(b.Addr, b.Port).String() + "/" + string(b.Proto)
+}
+
+// Finding is one reason a bind fails or may fail, with its fix.
+type Finding struct {
+	// Code names the rule, and stays the same from release to release:
+	// same-address, wildcard-holder, specific-holder, dual-stack,
+	// time-wait, reuseport, privileged-port, ephemeral-range,
+	// reserved-port, which-localhost.
+	Code     string
+	Blocking bool    // the rule makes this bind fail; otherwise it is a warning
+	Socket   *Socket // the socket the rule is about, if any
+	Message  string  // one plain sentence
+	Fix      string  // what to do: the pid to stop, the flag to set, the port to use
+}
+
+// Finding codes.
+const (
+	CodeSameAddress    = "same-address"
+	CodeWildcardHolder = "wildcard-holder"
+	CodeSpecificHolder = "specific-holder"
+	CodeDualStack      = "dual-stack"
+	CodeTimeWait       = "time-wait"
+	CodeReusePort      = "reuseport"
+	CodePrivileged     = "privileged-port"
+	CodeEphemeral      = "ephemeral-range"
+	CodeReserved       = "reserved-port"
+	CodeWhichLocalhost = "which-localhost"
+)
+
+// Explain finds every reason in the socket table and the kernel's
+// configuration why bind b fails or may fail, blocking ones first. It
+// follows Linux's rules (inet_csk_bind_conflict): a socket on the same
+// port and protocol conflicts when their addresses overlap, unless both
+// set SO_REUSEADDR and the old one is not listening, or both set
+// SO_REUSEPORT under the same user. The socket table does not say which
+// options the old socket set, so those cases are explained, not decided:
+// the probe decides.
+func Explain(b Bind, socks []Socket, cfg NetConfig) []Finding {
+	var out []Finding
+	for i := range socks {
+		s := &socks[i]
+		if s.Proto != b.Proto || s.Local.Port() != b.Port || !overlaps(b, s) {
+			continue
+		}
+		if f, ok := conflict(b, s); ok {
+			out = append(out, f)
+		}
+	}
+	if b.Port < cfg.UnprivilegedPortStart && !b.Privileged {
+		out = append(out, Finding{
+			Code: CodePrivileged, Blocking: true,
+			Message: fmt.Sprintf("Port %d is below net.ipv4.ip_unprivileged_port_start (%d): only root or a program with CAP_NET_BIND_SERVICE may bind it.", b.Port, cfg.UnprivilegedPortStart),
+			Fix:     fmt.Sprintf("run the server as root, give it the capability (setcap cap_net_bind_service=+ep BINARY, or AmbientCapabilities=CAP_NET_BIND_SERVICE in its unit), or use a port from %d up", cfg.UnprivilegedPortStart),
+		})
+	}
+	if cfg.Ephemeral.First <= b.Port && b.Port <= cfg.Ephemeral.Last && !InRanges(cfg.Reserved, b.Port) {
+		out = append(out, Finding{
+			Code:    CodeEphemeral,
+			Message: fmt.Sprintf("Port %d is in net.ipv4.ip_local_port_range (%d-%d): the kernel may give it to an outgoing connection, and then the bind fails.", b.Port, cfg.Ephemeral.First, cfg.Ephemeral.Last),
+			Fix:     fmt.Sprintf("use a port outside %d-%d (whoport free), or add %d to net.ipv4.ip_local_reserved_ports", cfg.Ephemeral.First, cfg.Ephemeral.Last, b.Port),
+		})
+	}
+	if InRanges(cfg.Reserved, b.Port) {
+		out = append(out, Finding{
+			Code:    CodeReserved,
+			Message: fmt.Sprintf("Port %d is in net.ipv4.ip_local_reserved_ports: the kernel will not hand it out by itself, and an explicit bind still works.", b.Port),
+		})
+	}
+	out = append(out, whichLocalhost(b, socks)...)
+	slices.SortStableFunc(out, func(x, y Finding) int { return boolInt(y.Blocking) - boolInt(x.Blocking) })
+	return out
+}
+
+// coverage is the addresses a bind or socket takes on its port.
+type coverage struct {
+	all4, all6 bool
+	addr       netip.Addr // a specific address, IPv4 unmapped
+}
+
+func (c coverage) overlaps(d coverage) bool {
+	switch {
+	case c.all4 && (d.all4 || d.addr.Is4()):
+		return true
+	case c.all6 && (d.all6 || d.addr.Is6()):
+		return true
+	case d.all4 && c.addr.Is4(), d.all6 && c.addr.Is6():
+		return true
+	}
+	return c.addr.IsValid() && c.addr == d.addr
+}
+
+// coverOf gives what an address takes: 0.0.0.0 every IPv4 address, ::
+// every IPv6 address and, unless v6only, every IPv4 address too.
+func coverOf(a netip.Addr, v6only bool) coverage {
+	switch {
+	case a == netip.IPv4Unspecified():
+		return coverage{all4: true}
+	case a == netip.IPv6Unspecified():
+		return coverage{all4: !v6only, all6: true}
+	}
+	return coverage{addr: a.Unmap()}
+}
+
+func overlaps(b Bind, s *Socket) bool {
+	return coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), s.V6Only))
+}
+
+// conflict explains one socket whose address overlaps the bind's.
+func conflict(b Bind, s *Socket) (Finding, bool) {
+	f := Finding{Socket: s, Blocking: true}
+	holder := holderWords(s)
+	switch {
+	case s.State == TimeWait:
+		left := ""
+		if s.Timer > 0 {
+			left = fmt.Sprintf(" for %s more", s.Timer.Round(time.Second))
+		}
+		f.Code = CodeTimeWait
+		f.Blocking = !b.ReuseAddr
+		f.Message = fmt.Sprintf("A closed connection %s ⇄ %s stays in TIME_WAIT%s; no process holds it, and it blocks the port unless both the old and the new socket set SO_REUSEADDR.",
+			addrPort(s.Local), addrPort(s.Remote), left)
+		f.Fix = "set SO_REUSEADDR on the server's socket (--reuseaddr to try: it is enough when the old server set it too, as most do), or wait" + left
+		if b.ReuseAddr {
+			f.Message = fmt.Sprintf("A closed connection %s ⇄ %s stays in TIME_WAIT%s; with SO_REUSEADDR the bind succeeds if the old socket set it too.",
+				addrPort(s.Local), addrPort(s.Remote), left)
+			f.Fix = "if the bind still fails, the old server did not set SO_REUSEADDR: wait" + left
+		}
+		return f, true
+	}
+	local := s.Local.Addr()
+	switch {
+	case b.ReusePort:
+		f.Code = CodeReusePort
+		who := "its owner"
+		if s.UID != b.UID {
+			who = fmt.Sprintf("its owner is %s and the bind would be uid %d: SO_REUSEPORT needs the same user", ownerWords(s), b.UID)
+		} else {
+			who = "if the bind fails, it did not set SO_REUSEPORT"
+		}
+		f.Message = fmt.Sprintf("%s holds %s; SO_REUSEPORT lets several sockets share a port only when every one of them set it, under the same user: %s.", holder, addrPort(s.Local), who)
+		f.Fix = stopFix(s) + ", or set SO_REUSEPORT in the holder too and run both as the same user"
+	case crossFamily(b, s):
+		f.Code = CodeDualStack
+		f.Message = fmt.Sprintf("%s holds %s; an IPv6 socket on [::] also takes IPv4 (a dual-stack socket, net.ipv6.bindv6only=0), so %s and %s overlap.",
+			holder, addrPort(s.Local), addrPort(s.Local), netip.AddrPortFrom(b.Addr, b.Port))
+		if b.Addr.Is6() {
+			f.Fix = stopFix(s) + ", or keep the families apart: set IPV6_V6ONLY on your IPv6 socket (--v6only to try)"
+		} else {
+			f.Fix = stopFix(s) + ", or have the holder set IPV6_V6ONLY so that its [::] leaves IPv4 alone"
+		}
+	case local == b.Addr.Unmap():
+		f.Code = CodeSameAddress
+		f.Message = fmt.Sprintf("%s holds %s, the very address and port.", holder, addrPort(s.Local))
+		f.Fix = stopFix(s) + ", or use another port (whoport free)"
+	case local.IsUnspecified():
+		f.Code = CodeWildcardHolder
+		f.Message = fmt.Sprintf("%s holds %s, the wildcard, which takes every address on port %d, %s included.", holder, addrPort(s.Local), b.Port, b.Addr)
+		f.Fix = stopFix(s) + ", or have it bind only the addresses it serves, or use another port (whoport free)"
+	default:
+		f.Code = CodeSpecificHolder
+		f.Message = fmt.Sprintf("%s holds %s; a bind to the wildcard %s would take every address, %s included.", holder, addrPort(s.Local), b.Addr, local)
+		f.Fix = stopFix(s) + fmt.Sprintf(", or bind a specific address the holder does not use (such as %s), or use another port (whoport free)", otherAddr(local, b.Port))
+	}
+	// SO_REUSEADDR on both sockets lets a TCP bind share the port with a
+	// socket that is not listening, and a UDP bind with any.
+	if b.ReuseAddr && (s.Proto == services.UDP || !s.Listening()) {
+		f.Blocking = false
+		f.Message = strings.TrimSuffix(f.Message, ".") + "; with SO_REUSEADDR the bind succeeds if that socket set it too."
+	}
+	return f, true
+}
+
+// crossFamily reports whether the bind and the socket overlap only
+// through a dual-stack IPv6 wildcard.
+func crossFamily(b Bind, s *Socket) bool {
+	sockV6 := s.Local.Addr().Is6()
+	bindV6 := b.Addr.Is6()
+	return sockV6 != bindV6
+}
+
+// whichLocalhost warns when 127.0.0.1 and ::1 on the port lead to
+// different processes: a client of "localhost" tries ::1 first (RFC 6724
+// prefers it), and reaches whoever holds that.
+func whichLocalhost(b Bind, socks []Socket) []Finding {
+	var v4, v6 *Socket
+	for i := range socks {
+		s := &socks[i]
+		if s.Proto != b.Proto || s.Local.Port() != b.Port || !s.Listening() {
+			continue
+		}
+		a := s.Local.Addr()
+		switch {
+		case a.Is4() && (a.IsLoopback() || a.IsUnspecified()) && s.Family == IPv4:
+			v4 = s
+		case a == netip.IPv6Loopback() || (a.IsUnspecified() && a.Is6()):
+			v6 = s
+		}
+	}
+	if v4 == nil || v6 == nil || samePIDs(v4, v6) {
+		return nil
+	}
+	return []Finding{{
+		Code: CodeWhichLocalhost, Socket: v6,
+		Message: fmt.Sprintf("localhost:%d means two servers: %s holds %s and %s holds %s; a client of localhost tries ::1 first, and reaches the second.",
+			b.Port, holderWords(v4), addrPort(v4.Local), holderWords(v6), addrPort(v6.Local)),
+		Fix: "stop one of them, or point clients at 127.0.0.1 or [::1] explicitly",
+	}}
+}
+
+func samePIDs(a, b *Socket) bool {
+	return slices.EqualFunc(a.Holders, b.Holders, func(x, y *Process) bool { return x.PID == y.PID })
+}
+
+// holderWords names the holders of a socket: "pid 812 (nginx)", "pids 812
+// and 813 (nginx)", or the owner when they are hidden.
+func holderWords(s *Socket) string {
+	switch len(s.Holders) {
+	case 0:
+		if s.Hidden {
+			return "A process of " + ownerWords(s) + " (hidden: run as root to see it)"
+		}
+		return "A socket of " + ownerWords(s) + " with no process"
+	case 1:
+		return fmt.Sprintf("pid %d (%s)", s.Holders[0].PID, s.Holders[0].Name)
+	}
+	pids := make([]string, len(s.Holders))
+	for i, h := range s.Holders {
+		pids[i] = fmt.Sprint(h.PID)
+	}
+	return fmt.Sprintf("pids %s (%s)", strings.Join(pids, ", "), s.Holders[0].Name)
+}
+
+func ownerWords(s *Socket) string {
+	if s.User != "" {
+		return fmt.Sprintf("%s (uid %d)", s.User, s.UID)
+	}
+	return fmt.Sprintf("uid %d", s.UID)
+}
+
+// stopFix says which processes to stop.
+func stopFix(s *Socket) string {
+	if len(s.Holders) == 0 {
+		return "find and stop its holder (run as root to see it)"
+	}
+	return fmt.Sprintf("stop %s (whoport kill %d)", strings.ToLower(holderWords(s)[:1])+holderWords(s)[1:], s.Local.Port())
+}
+
+// otherAddr suggests another address of the same family: 127.0.0.2 for a
+// loopback holder, and the loopback for others.
+func otherAddr(a netip.Addr, port uint16) string {
+	switch {
+	case a == netip.AddrFrom4([4]byte{127, 0, 0, 1}):
+		return fmt.Sprintf("127.0.0.2:%d", port)
+	case a.Is4():
+		return fmt.Sprintf("127.0.0.1:%d", port)
+	case a == netip.IPv6Loopback():
+		return fmt.Sprintf("a global IPv6 address, port %d", port)
+	}
+	return fmt.Sprintf("[::1]:%d", port)
+}
+
+func addrPort(ap netip.AddrPort) string {
+	if ap.Addr().Is6() {
+		return "[" + ap.Addr().String() + "]:" + fmt.Sprint(ap.Port())
+	}
+	return ap.String()
+}
