@@ -32,6 +32,7 @@ const (
 // decided. Commands set code and queue hints; run prints errors and hints
 // once, on stderr.
 type app struct {
+	stdin          io.Reader // for kill's question
 	stdout, stderr io.Writer // stdout is buffered while a command runs
 	terminal       io.Writer // the stdout we were given, to ask whether it is a terminal
 	getenv         func(string) string
@@ -51,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	return &app{stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv, now: time.Now, reg: services.Host}
+	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv, now: time.Now, reg: services.Host}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -108,6 +109,12 @@ func (a *app) system() inspect.System { return inspect.System{Proc: a.procRoot} 
 // registry is the IANA registry with the host's /etc/services names.
 func (a *app) registry() *services.Registry { return a.reg() }
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
 // colorOn decides whether to colour stdout: --color=always or never, or
 // for auto a terminal without NO_COLOR and with a TERM that is not dumb.
 func (a *app) colorOn() bool {
@@ -120,8 +127,7 @@ func (a *app) colorOn() bool {
 	if a.getenv("NO_COLOR") != "" || a.getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := a.terminal.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	return isTerminal(a.terminal)
 }
 
 var negativeArg = regexp.MustCompile(`in (-\d\S*)$`)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -67,7 +68,11 @@ func holderMain(mode, arg string) int {
 		if err != nil {
 			return fail(err)
 		}
-		sib, err := startChild("inherit", "", f)
+		var env []string
+		if arg == "stubborn" { // the sibling ignores SIGTERM and outlives its parent
+			env = []string{"WHOPORT_TEST_IGNORE_TERM=1", "WHOPORT_TEST_STAY=1"}
+		}
+		sib, err := startChildEnv("inherit", "", env, f)
 		if err != nil {
 			return fail(err)
 		}
@@ -76,6 +81,38 @@ func holderMain(mode, arg string) int {
 		say("sibling", sib.pid)
 	case "inherit": // holds fd 3, given by its parent
 		keep = append(keep, os.NewFile(3, "inherited"))
+	case "listen-on": // a TCP listener on arg: 0.0.0.0:0, [::1]:8080, or dual:[::]:0 for a dual-stack one
+		network := "tcp4"
+		if strings.HasPrefix(arg, "[") {
+			network = "tcp6"
+		}
+		if a, ok := strings.CutPrefix(arg, "dual:"); ok {
+			network, arg = "tcp", a
+		}
+		l, err := net.Listen(network, arg)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, l)
+		say("port", l.Addr().(*net.TCPAddr).Port)
+	case "timewait": // leaves a server-side TIME_WAIT on 127.0.0.1:PORT, and nothing else
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			return fail(err)
+		}
+		s, err := l.Accept()
+		if err != nil {
+			return fail(err)
+		}
+		s.Close() // the server closes first: its side goes to TIME_WAIT
+		io.ReadAll(c)
+		c.Close()
+		l.Close()
+		say("port", l.Addr().(*net.TCPAddr).Port)
 	case "reuseport": // a SO_REUSEPORT listener on 127.0.0.1:arg
 		lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 			var serr error
@@ -98,9 +135,15 @@ func holderMain(mode, arg string) int {
 	default:
 		return fail(fmt.Errorf("unknown mode %q", mode))
 	}
+	if os.Getenv("WHOPORT_TEST_IGNORE_TERM") != "" {
+		signal.Ignore(syscall.SIGTERM)
+	}
 	say("pid", os.Getpid())
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
+	if os.Getenv("WHOPORT_TEST_STAY") != "" { // outlive the parent: until killed
+		select {}
+	}
 	_ = keep
 	return 0
 }
@@ -119,10 +162,17 @@ type child struct {
 // startChild starts the test binary in a child mode and waits for it to
 // be ready.
 func startChild(mode, arg string, files ...*os.File) (*child, error) {
+	return startChildEnv(mode, arg, nil, files...)
+}
+
+// startChildEnv starts a child with more environment: WHOPORT_TEST_IGNORE_TERM=1
+// makes it ignore SIGTERM, WHOPORT_TEST_STAY=1 keeps it alive after its
+// stdin closes, until it is killed.
+func startChildEnv(mode, arg string, env []string, files ...*os.File) (*child, error) {
 	// The arguments after -- are ignored by the test binary; they mark the
 	// child for whoport -c.
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", childMarker+mode)
-	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
+	cmd.Env = append(append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg), env...)
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -171,7 +221,13 @@ func (c *child) stop() {
 // holdSockets starts a child for the test and stops it at the end.
 func holdSockets(t *testing.T, mode, arg string) *child {
 	t.Helper()
-	c, err := startChild(mode, arg)
+	return holdSocketsEnv(t, mode, arg, nil)
+}
+
+// holdSocketsEnv starts a child with more environment (see startChildEnv).
+func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
+	t.Helper()
+	c, err := startChildEnv(mode, arg, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,5 +8,9 @@ import "github.com/spf13/cobra"
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.lookupCommand(),
+		a.whyCommand(),
+		a.killCommand(),
+		a.waitCommand(),
+		a.freeCommand(),
 	}
 }

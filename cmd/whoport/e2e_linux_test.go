@@ -175,7 +175,6 @@ func TestHiddenHolder(t *testing.T) {
 	}
 	c := holdSockets(t, "listen", "")
 	port := c.port(t, "tcp4")
-	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
 	r := runAs(t, nobody, "--json", "127.0.0.1:"+port+"/tcp")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0: a port with a hidden holder is in use; stderr: %s", r.code, r.stderr)

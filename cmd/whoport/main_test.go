@@ -98,3 +98,7 @@ func decode(t *testing.T, r result) document {
 	}
 	return doc
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
