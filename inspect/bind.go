@@ -184,11 +184,11 @@ func conflict(b Bind, s *Socket) (Finding, bool) {
 		f.Fix = stopFix(s) + ", or use another port (whoport free)"
 	case local.IsUnspecified():
 		f.Code = CodeWildcardHolder
-		f.Message = fmt.Sprintf("%s holds %s, the wildcard, which takes every address on port %d, %s included.", holder, addrPort(s.Local), b.Port, b.Addr)
+		f.Message = fmt.Sprintf("%s holds %s, the wildcard, which takes every address on port %d, %s included.", holder, addrPort(s.Local), b.Port, addrWords(b.Addr))
 		f.Fix = stopFix(s) + ", or have it bind only the addresses it serves, or use another port (whoport free)"
 	default:
 		f.Code = CodeSpecificHolder
-		f.Message = fmt.Sprintf("%s holds %s; a bind to the wildcard %s would take every address, %s included.", holder, addrPort(s.Local), b.Addr, local)
+		f.Message = fmt.Sprintf("%s holds %s; a bind to the wildcard %s would take every address, %s included.", holder, addrPort(s.Local), addrWords(b.Addr), addrWords(local))
 		f.Fix = stopFix(s) + fmt.Sprintf(", or bind a specific address the holder does not use (such as %s), or use another port (whoport free)", otherAddr(local, b.Port))
 	}
 	// SO_REUSEADDR on both sockets lets a TCP bind share the port with a
@@ -272,7 +272,7 @@ func stopFix(s *Socket) string {
 	if len(s.Holders) == 0 {
 		return "find and stop its holder (run as root to see it)"
 	}
-	return fmt.Sprintf("stop %s (whoport kill %d)", strings.ToLower(holderWords(s)[:1])+holderWords(s)[1:], s.Local.Port())
+	return fmt.Sprintf("stop %s with whoport kill %d", strings.ToLower(holderWords(s)[:1])+holderWords(s)[1:], s.Local.Port())
 }
 
 // otherAddr suggests another address of the same family: 127.0.0.2 for a
@@ -287,6 +287,14 @@ func otherAddr(a netip.Addr, port uint16) string {
 		return fmt.Sprintf("a global IPv6 address, port %d", port)
 	}
 	return fmt.Sprintf("[::1]:%d", port)
+}
+
+// addrWords writes an address as it is written with a port: [::1].
+func addrWords(a netip.Addr) string {
+	if a.Is6() {
+		return "[" + a.String() + "]"
+	}
+	return a.String()
 }
 
 func addrPort(ap netip.AddrPort) string {
