@@ -69,13 +69,9 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) error {
 		return fmt.Errorf("standard input is not a terminal, so whoport cannot ask: add --yes to signal, or --dry-run to see what would be")
 	}
 	reg := a.registry()
-	var qs []inspect.Query
-	for _, arg := range args {
-		q, err := inspect.ParseQuery(arg, reg)
-		if err != nil {
-			return err
-		}
-		qs = append(qs, q...)
+	qs, err := socketQueries(args, reg)
+	if err != nil {
+		return err
 	}
 	sys := a.system()
 	snap, err := sys.Collect(ctx, inspect.Matcher(qs, o.all))

@@ -143,18 +143,9 @@ func commandContains(p *inspect.Process, text string) bool {
 // with no query every listening socket.
 func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 	reg := a.registry()
-	var qs []inspect.Query
-	for _, arg := range args {
-		q, err := inspect.ParseQuery(arg, reg)
-		if err != nil {
-			return err
-		}
-		qs = append(qs, q...)
-	}
-	for _, q := range qs {
-		if q.Proto != "" && q.Proto != services.TCP && q.Proto != services.UDP {
-			return fmt.Errorf("whoport inspects TCP and UDP sockets, not %s; whoport lookup %s tells what the registry says of it", q.Proto, q.Text)
-		}
+	qs, err := socketQueries(args, reg)
+	if err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -203,6 +194,22 @@ func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
 		r.answer(qs, snap.Sockets, o)
 	}
 	return nil
+}
+
+// socketQueries parses queries about sockets: TCP and UDP ones.
+func socketQueries(args []string, reg *services.Registry) ([]inspect.Query, error) {
+	var qs []inspect.Query
+	for _, arg := range args {
+		q, err := inspect.ParseQuery(arg, reg)
+		if err != nil {
+			return nil, err
+		}
+		if p := q[0].Proto; p != "" && p != services.TCP && p != services.UDP {
+			return nil, fmt.Errorf("whoport inspects TCP and UDP sockets, not %s; whoport lookup %s tells what the registry says of it", p, arg)
+		}
+		qs = append(qs, q...)
+	}
+	return qs, nil
 }
 
 // both is the condition that f and g hold; a nil f always holds.
