@@ -167,7 +167,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
-	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `auto`, always or never")
+	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {

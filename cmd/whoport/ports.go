@@ -47,7 +47,7 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.Int32VarP(&o.pid, "pid", "p", 0, "sockets held by this `PID`")
 	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
 	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
-	f.StringVar(&o.class, "class", "", "ports of this class only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
+	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
 }
 
 // check reads what the flags mean, or says what is wrong with them.
