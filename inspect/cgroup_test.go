@@ -51,6 +51,8 @@ func TestWhoFixture(t *testing.T) {
 		6379: "container=docker:a1a1a1a1a1a1",
 		6380: "container=docker:b2b2b2b2b2b2",
 		5432: "container=podman:c3c3c3c3c3c3",
+		5433: "container=podman:c7c7c7c7c7c7",
+		9002: "",
 		53:   "container=containerd:d4d4d4d4d4d4 " + pod,
 		8181: "container=kubernetes:e5e5e5e5e5e5 " + pod,
 		8282: "container=cri-o:f6f6f6f6f6f6 " + pod,
