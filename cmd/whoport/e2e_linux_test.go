@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/shirou/gopsutil/v3/net"
+
+	"github.com/whoport/whoport/internal/fixture"
 )
 
 // runAs runs the built binary as another user.
@@ -421,5 +423,51 @@ func TestByProcess(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d: got %q, want it to start with %q", i+1, lines[i], w)
 		}
+	}
+}
+
+// TestHiddenFixture: on the fixture /proc, sshd's fd directory has mode
+// 000; run as nobody, whoport cannot read it, and says the port is in
+// use with its owner, and which holders it could not see. (Root reads any
+// directory: the fixture tests of package inspect see sshd.)
+func TestHiddenFixture(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run whoport as nobody")
+	}
+	dir, err := os.MkdirTemp("", "whoport-fixture-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir+"/500/fd", 0o755); os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	data, err := os.ReadFile("../../testdata/proc/basic.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fixture.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.Write(dir, entries); err != nil {
+		t.Fatal(err)
+	}
+	r := runAs(t, nobody, "--proc-root", dir, "--json", "22", "80")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0; stderr: %s", r.code, r.stderr)
+	}
+	doc := decode(t, r)
+	got := sockKeys(doc.Sockets)
+	want := []string{"tcp 0.0.0.0:22 LISTEN []", "tcp 0.0.0.0:80 LISTEN [100 101]", "tcp 127.0.0.1:80 ESTABLISHED [101]", "tcp :::80 LISTEN [100 101]"}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, s := range doc.Sockets {
+		if hidden := s.Local.Port == 22; s.HoldersHidden != hidden || (hidden && s.UID != 0) {
+			t.Errorf("port %d: hidden %v uid %d; want hidden only for sshd's, owned by uid 0", s.Local.Port, s.HoldersHidden, s.UID)
+		}
+	}
+	if doc.Unreadable != 1 || !strings.Contains(r.stderr, "1 process of other users could not be read") {
+		t.Errorf("unreadable %d, stderr %q; want 1 process, and the hint", doc.Unreadable, r.stderr)
 	}
 }
