@@ -168,7 +168,7 @@ func (r *Registry) ByName(name string) []Registration {
 // only looks up ports never pays for it.
 func (r *Registry) nameIndex() map[string]int32 {
 	r.namesOnce.Do(func() {
-		r.names = make(map[string]int32)
+		r.names = make(map[string]int32, len(r.entries))
 		r.next = make([]int32, len(r.entries))
 		for i := len(r.entries) - 1; i >= 0; i-- { // backwards, to link each name's entries in order
 			if e := &r.entries[i]; e.named() {
