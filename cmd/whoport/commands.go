@@ -12,5 +12,6 @@ func (a *app) subcommands() []*cobra.Command {
 		a.killCommand(),
 		a.waitCommand(),
 		a.freeCommand(),
+		a.auditCommand(),
 	}
 }
