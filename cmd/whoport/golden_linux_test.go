@@ -56,7 +56,7 @@ func TestGolden(t *testing.T) {
 		root     string
 	}{
 		{"port-80.txt", []string{"80"}, 0, false, ""},
-		{"port-80.json", []string{"--json", "80"}, 0, false, ""},
+		{"port-80.json", []string{"--json", "80"}, 0, true, ""},
 		{"port-80-quiet.txt", []string{"-q", "80"}, 0, false, ""},
 		{"port-5432-clients.txt", []string{"-a", "5432"}, 0, false, ""},
 		{"port-8080-timewait.txt", []string{"8080"}, 0, false, ""},
@@ -71,7 +71,7 @@ func TestGolden(t *testing.T) {
 		{"filter-state.txt", []string{"--state", "established,time-wait"}, 0, false, ""},
 		{"filter-pid.txt", []string{"-p", "101", "-a"}, 0, false, ""},
 		{"filter-command.txt", []string{"-c", "POSTGRES"}, 0, false, ""},
-		{"filter-user.txt", []string{"--user", "7000", "-a"}, 0, false, ""},
+		{"filter-user.txt", []string{"--user", "7000", "-a"}, 0, true, ""},
 		{"filter-class.txt", []string{"--class", "system", "-u"}, 0, false, ""},
 		{"filter-nothing.txt", []string{"-p", "999"}, 1, false, ""},
 		{"filter-query.txt", []string{"-a", "--state", "established", "5432"}, 0, false, ""},
