@@ -208,13 +208,8 @@ func readPolicy(name string) (inspect.Policy, error) {
 
 // auditIncomplete says why the audit could not check every socket.
 func auditIncomplete(hidden int, unreadable []int32, root bool) string {
-	what := fmt.Sprintf("%d listening %s hidden", hidden, plural(hidden, "socket's holder is", "sockets' holders are"))
-	if root {
-		return fmt.Sprintf("audit incomplete: %s even from root, who may not read the descriptors of %s here (a sandbox or security module)",
-			what, pidList(unreadable))
-	}
-	return fmt.Sprintf("audit incomplete: %s, since %d %s of other users could not be read; run the audit as root (sudo)",
-		what, len(unreadable), plural(len(unreadable), "process", "processes"))
+	return fmt.Sprintf("audit incomplete: %d listening %s hidden: %s", hidden,
+		plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(unreadable, root))
 }
 
 // newJSONAuditFinding converts a finding for the JSON document.

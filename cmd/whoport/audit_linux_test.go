@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -372,37 +370,13 @@ func startRenamedChild(t *testing.T, name, mode, arg string, attr *syscall.SysPr
 	if err := copyExecutable(os.Args[0], bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^$", "--", childMarker+mode)
-	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
+	cmd := childCommand(bin, mode, arg)
 	cmd.SysProcAttr = attr
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
+	c, err := launch(cmd, mode)
+	if err == nil {
+		t.Cleanup(c.stop)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	c := &child{cmd: cmd, stdin: stdin, pid: int32(cmd.Process.Pid), said: map[string]string{}}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), " ")
-		switch k {
-		case "ready":
-			t.Cleanup(c.stop)
-			return c, nil
-		case "error":
-			c.stop()
-			return nil, fmt.Errorf("child %s: %s", mode, v)
-		}
-		c.said[k] = v
-	}
-	c.stop()
-	return nil, fmt.Errorf("child %s exited before it was ready", mode)
+	return c, err
 }
 
 func copyExecutable(from, to string) error {
@@ -480,7 +454,7 @@ func TestAuditAsNobody(t *testing.T) {
 	port := c.said["port"]
 	rep, _ := auditOf(t, nobody)
 	f := findingOn(t, rep, inspect.RuleHiddenHolder, port)
-	if rep.Complete || !strings.Contains(rep.Incomplete, "run the audit as root") || f.Holder != nil || f.Socket.User != "root" {
+	if rep.Complete || !strings.Contains(rep.Incomplete, "run as root") || f.Holder != nil || f.Socket.User != "root" {
 		t.Errorf("got complete %v (%q), %+v; want incomplete, and a hidden socket of root", rep.Complete, rep.Incomplete, f)
 	}
 	r := runAs(t, nobody, "audit", "--fail-on", "never")

@@ -169,12 +169,24 @@ func startChild(mode, arg string, files ...*os.File) (*child, error) {
 // makes it ignore SIGTERM, WHOPORT_TEST_STAY=1 keeps it alive after its
 // stdin closes, until it is killed.
 func startChildEnv(mode, arg string, env []string, files ...*os.File) (*child, error) {
-	// The arguments after -- are ignored by the test binary; they mark the
-	// child for whoport -c.
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", childMarker+mode)
-	cmd.Env = append(append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg), env...)
+	cmd := childCommand(os.Args[0], mode, arg)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.ExtraFiles = files
+	return launch(cmd, mode)
+}
+
+// childCommand is the command that runs the test binary bin as a child in
+// mode. The arguments after -- are ignored by the test binary; they mark
+// the child for whoport -c.
+func childCommand(bin, mode, arg string) *exec.Cmd {
+	cmd := exec.Command(bin, "-test.run=^$", "--", childMarker+mode)
+	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
 	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// launch starts a child command and waits for it to be ready.
+func launch(cmd *exec.Cmd, mode string) (*child, error) {
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -234,13 +234,16 @@ func holderPIDs(socks []inspect.Socket) []int32 {
 
 // hiddenHint explains why holders are hidden, and what would show them.
 func hiddenHint(hidden int, unreadable []int32, root bool) string {
-	what := fmt.Sprintf("%d %s hidden", hidden, plural(hidden, "socket's holder is", "sockets' holders are"))
+	return fmt.Sprintf("%d %s hidden: %s", hidden, plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(unreadable, root))
+}
+
+// hiddenWhy says why processes could not be read, and what would help.
+func hiddenWhy(unreadable []int32, root bool) string {
 	if root {
-		return fmt.Sprintf("%s: even root may not read the descriptors of %s here (a sandbox or security module)",
-			what, pidList(unreadable))
+		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(unreadable))
 	}
-	return fmt.Sprintf("%s: %d %s of other users could not be read; run as root (sudo) to see them",
-		what, len(unreadable), plural(len(unreadable), "process", "processes"))
+	return fmt.Sprintf("%d %s of other users could not be read; run as root (sudo) to see them",
+		len(unreadable), plural(len(unreadable), "process", "processes"))
 }
 
 // pidList writes "pid 1" or "pids 1, 7, 9 and 3 more".
