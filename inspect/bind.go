@@ -171,7 +171,7 @@ func conflict(b Bind, s *Socket) (Finding, bool) {
 		f.Fix = stopFix(s) + ", or set SO_REUSEPORT in the holder too and run both as the same user"
 	case crossFamily(b, s):
 		f.Code = CodeDualStack
-		f.Message = fmt.Sprintf("%s holds %s; an IPv6 socket on [::] also takes IPv4 (a dual-stack socket, net.ipv6.bindv6only=0), so %s and %s overlap.",
+		f.Message = fmt.Sprintf("%s holds %s; an IPv6 socket on [::] also takes IPv4 unless it sets IPV6_V6ONLY (a dual-stack socket; net.ipv6.bindv6only=1 makes V6ONLY the default), so %s and %s overlap.",
 			holder, addrPort(s.Local), addrPort(s.Local), netip.AddrPortFrom(b.Addr, b.Port))
 		if b.Addr.Is6() {
 			f.Fix = stopFix(s) + ", or keep the families apart: set IPV6_V6ONLY on your IPv6 socket (--v6only to try)"

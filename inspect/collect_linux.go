@@ -68,7 +68,7 @@ func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
 		out.Container = containerOf(cg)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
-		out.NetBindService = capEff(b)&(1<<capNetBindService) != 0
+		out.NetBindService = netBindService(b)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
 		out.SocketUnits = socketUnits(b)

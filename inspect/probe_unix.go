@@ -73,5 +73,5 @@ func SelfPrivileged() bool {
 		return true
 	}
 	b, err := os.ReadFile("/proc/self/status")
-	return err == nil && capEffBits(b)&(1<<10) != 0
+	return err == nil && netBindService(b)
 }

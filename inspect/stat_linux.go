@@ -76,9 +76,3 @@ func bootTime(proc string) (time.Time, error) {
 func startTime(boot time.Time, ticks uint64) time.Time {
 	return boot.Add(time.Duration(ticks) * (time.Second / userHZ))
 }
-
-// capNetBindService is CAP_NET_BIND_SERVICE's bit in a capability set.
-const capNetBindService = 10
-
-// capEff reads the effective capability set, "CapEff:" in /proc/PID/status.
-func capEff(status []byte) uint64 { return capEffBits(status) }

@@ -34,8 +34,8 @@ func TestCapEff(t *testing.T) {
 		{"Name:\tx\nCapEff:\t000001ffffffffff\n", 0x1ffffffffff},
 		{"Name:\tx\n", 0},
 	} {
-		if got := capEff([]byte(c.status)); got != c.want {
-			t.Errorf("capEff(%q): got %#x, want %#x", c.status, got, c.want)
+		if got := capEffBits([]byte(c.status)); got != c.want {
+			t.Errorf("capEffBits(%q): got %#x, want %#x", c.status, got, c.want)
 		}
 	}
 }

@@ -40,14 +40,15 @@ Exit status: 0 found as many as asked, 1 fewer, 2 error.`,
 				}
 				rng = inspect.PortRange{First: qs[0].First, Last: qs[0].Last}
 			}
-			ports := freePorts(a.registry(), a.system().NetConfig(), rng, n, bindableEverywhere)
+			cfg := a.system().NetConfig()
+			ports := freePorts(a.registry(), cfg, rng, n, bindableEverywhere)
 			for _, p := range ports {
 				fmt.Fprintln(a.stdout, p)
 			}
 			if len(ports) < n {
 				a.code = exitNotFound
 				a.hint("found %d free %s in %d-%d outside the ephemeral range %d-%d", len(ports),
-					plural(len(ports), "port", "ports"), rng.First, rng.Last, a.system().NetConfig().Ephemeral.First, a.system().NetConfig().Ephemeral.Last)
+					plural(len(ports), "port", "ports"), rng.First, rng.Last, cfg.Ephemeral.First, cfg.Ephemeral.Last)
 			}
 			return nil
 		},

@@ -43,11 +43,10 @@ Exit status: 0 reached, 1 timed out, 2 error.`,
 const pollEvery = 100 * time.Millisecond
 
 func (a *app) wait(ctx context.Context, arg string, o bindOptions, taken bool, timeout time.Duration) error {
-	b, err := o.bind(arg, a.registry())
+	b, qs, err := o.bind(arg, a.registry())
 	if err != nil {
 		return err
 	}
-	qs, _ := inspect.ParseQuery(arg, a.registry())
 	listening := inspect.Matcher(qs, false)
 	listening.Listening = true
 	deadline := time.Now().Add(timeout)

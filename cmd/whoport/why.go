@@ -27,20 +27,21 @@ func (o *bindOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.reusePort, "reuseport", false, "set SO_REUSEPORT")
 }
 
-// bind reads "[ADDR:]PORT[/PROTO]" into the bind it names.
-func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, error) {
+// bind reads "[ADDR:]PORT[/PROTO]" into the bind it names, and gives the
+// queries it parsed.
+func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, []inspect.Query, error) {
 	qs, err := inspect.ParseQuery(arg, reg)
 	if err != nil {
-		return inspect.Bind{}, err
+		return inspect.Bind{}, nil, err
 	}
 	q := qs[0]
 	switch {
 	case len(qs) > 1 && q.Addr.IsValid():
-		return inspect.Bind{}, fmt.Errorf("%q names two addresses: give one, 127.0.0.1:%d or [::1]:%d", arg, q.First, q.First)
+		return inspect.Bind{}, nil, fmt.Errorf("%q names two addresses: give one, 127.0.0.1:%d or [::1]:%d", arg, q.First, q.First)
 	case len(qs) > 1 || q.First != q.Last:
-		return inspect.Bind{}, fmt.Errorf("%q names several ports: give one", arg)
+		return inspect.Bind{}, nil, fmt.Errorf("%q names several ports: give one", arg)
 	case q.Proto == services.SCTP || q.Proto == services.DCCP:
-		return inspect.Bind{}, fmt.Errorf("whoport binds TCP and UDP only, not %s", q.Proto)
+		return inspect.Bind{}, nil, fmt.Errorf("whoport binds TCP and UDP only, not %s", q.Proto)
 	}
 	b := inspect.Bind{Proto: services.TCP, Addr: netip.IPv4Unspecified(), Port: q.First,
 		V6Only: o.v6only, ReuseAddr: o.reuseAddr, ReusePort: o.reusePort,
@@ -55,9 +56,9 @@ func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, er
 		b.Addr = netip.IPv6Unspecified()
 	}
 	if b.V6Only && !b.Addr.Is6() {
-		return b, fmt.Errorf("--v6only applies to IPv6 binds: give an IPv6 address or -6")
+		return b, nil, fmt.Errorf("--v6only applies to IPv6 binds: give an IPv6 address or -6")
 	}
-	return b, nil
+	return b, qs, nil
 }
 
 func (a *app) whyCommand() *cobra.Command {
@@ -115,7 +116,7 @@ type jsonFinding struct {
 
 func (a *app) why(ctx context.Context, arg string, o bindOptions, asJSON bool) error {
 	reg := a.registry()
-	b, err := o.bind(arg, reg)
+	b, _, err := o.bind(arg, reg)
 	if err != nil {
 		return err
 	}
