@@ -3,6 +3,7 @@ module github.com/whoport/whoport
 go 1.26.0
 
 require (
+	github.com/cilium/ebpf v0.20.0
 	github.com/fatih/color v1.19.0
 	github.com/mattn/go-isatty v0.0.20
 	github.com/shirou/gopsutil/v3 v3.24.5

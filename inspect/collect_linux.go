@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +14,9 @@ import (
 // that holds one of them. The live host's tables come from sock_diag
 // netlink, falling back to /proc/net when netlink is not allowed; any
 // other proc root is read through its /proc/net files. Holders are found
-// in one parallel walk of /proc/*/fd, skipped when no socket passes.
+// by a BPF iterator on a big host where that is allowed, else in one
+// parallel walk of /proc/*/fd (Snapshot.Walk says which), skipped when no
+// socket passes.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	snap := &Snapshot{Source: "sock_diag"}
 	var err error
@@ -35,12 +36,11 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			want[sk.Inode] = struct{}{}
 		}
 	}
-	var scan fdScan
-	if len(want) > 0 {
-		if scan, err = scanFDs(s.Proc, want); err != nil {
-			return nil, fmt.Errorf("walk %s: %w", s.Proc, err)
-		}
+	scan, walk, err := s.findHolders(want) // walk_linux.go
+	if err != nil {
+		return nil, err
 	}
+	snap.Walk = walk
 	d := &describer{ctx: s.gopsutil(ctx), sys: s}
 	d.plat.boot, _ = bootTime(s.Proc)
 	procs := d.describeAll(pidsOf(scan.holders))

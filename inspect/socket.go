@@ -152,6 +152,8 @@ type Snapshot struct {
 	// Source names where the socket table came from: "sock_diag",
 	// "/proc/net" or "gopsutil".
 	Source string
+	// Walk says how the holders were found, and why that way.
+	Walk Walk
 }
 
 // stateAliases are the other names ss and netstat give states.

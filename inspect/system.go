@@ -13,6 +13,10 @@ import (
 // container.
 type System struct {
 	Proc string
+	// Walk chooses how Collect finds the holders of sockets on Linux:
+	// WalkAuto, WalkBPF or WalkProc. "" reads WHOPORT_WALK when Collect
+	// runs, and means WalkAuto when that is unset.
+	Walk string
 }
 
 // Live is the host we run on.

@@ -18,6 +18,13 @@ type document struct {
 	Sockets []jsonSocket `json:"sockets"`
 	// Unreadable counts the processes whose descriptors could not be read.
 	Unreadable int `json:"unreadable_processes"`
+	// Walk says how holders were found: path "bpf" or "proc", and why.
+	Walk *jsonWalk `json:"walk,omitempty"`
+}
+
+type jsonWalk struct {
+	Path string `json:"path"`
+	Why  string `json:"why"`
 }
 
 type jsonSocket struct {
@@ -81,6 +88,9 @@ type jsonContainer struct {
 
 func newDocument(snap *inspect.Snapshot, reg *services.Registry) document {
 	doc := document{Version: jsonVersion, Sockets: []jsonSocket{}, Unreadable: len(snap.Unreadable)}
+	if w := snap.Walk; w.Path != "" {
+		doc.Walk = &jsonWalk{w.Path, w.Why}
+	}
 	for i := range snap.Sockets {
 		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i], reg))
 	}
