@@ -2,12 +2,6 @@ package inspect
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strconv"
-	"time"
-
-	"github.com/shirou/gopsutil/v3/process"
 )
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
@@ -41,7 +35,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 		return nil, err
 	}
 	snap.Walk = walk
-	d := &describer{ctx: s.gopsutil(ctx), sys: s}
+	d := &describer{ctx: ctx, sys: s}
 	d.plat.boot, _ = bootTime(s.Proc)
 	procs := d.describeAll(pidsOf(scan.holders))
 	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0)
@@ -51,33 +45,4 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	}
 	sortSockets(snap.Sockets)
 	return snap, nil
-}
-
-// platformFacts adds what Linux knows better than gopsutil: the exact
-// start time from /proc/PID/stat, and from /proc/PID/cgroup and environ
-// the systemd unit, the container, and the socket units.
-type platformFacts struct {
-	boot time.Time
-}
-
-func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
-	dir := filepath.Join(d.sys.Proc, strconv.Itoa(int(out.PID)))
-	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
-		cg := cgroupPath(b)
-		out.Unit, out.UserUnit = unitOf(cg)
-		out.Container = containerOf(cg)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
-		out.NetBindService = netBindService(b)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
-		out.SocketUnits = socketUnits(b)
-	}
-	if st, err := readStat(d.sys.Proc, out.PID); err == nil {
-		out.PPID = st.ppid
-		out.StartTicks = st.startTicks
-		if !f.boot.IsZero() {
-			out.Started = startTime(f.boot, st.startTicks)
-		}
-	}
 }

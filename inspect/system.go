@@ -2,10 +2,7 @@ package inspect
 
 import (
 	"cmp"
-	"context"
 	"slices"
-
-	"github.com/shirou/gopsutil/v3/common"
 )
 
 // System is the host whoport looks at, named by its proc root: "/proc" for
@@ -23,11 +20,6 @@ type System struct {
 func Live() System { return System{Proc: "/proc"} }
 
 func (s System) live() bool { return s.Proc == "/proc" }
-
-// gopsutil returns ctx pointing gopsutil at the System's proc root.
-func (s System) gopsutil(ctx context.Context) context.Context {
-	return context.WithValue(ctx, common.EnvKey, common.EnvMap{common.HostProcEnvKey: s.Proc})
-}
 
 // attach gives each socket its holders (pids sorted) from a walk's result,
 // and marks as hidden the sockets that have an inode but no holder while
