@@ -45,7 +45,7 @@ func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
 		}
 		for ; name != nil; name, line = field(line) {
 			key := localKey{uint16(number), bit, strings.ToLower(string(name))}
-			if !seen[key] && !r.has(key.port, bit, key.name) {
+			if !seen[key] {
 				seen[key] = true
 				local = append(local, entry{name: string(name), desc: oneLine(string(comment)),
 					first: key.port, last: key.port, protos: bit, kind: kindLocal})
@@ -56,14 +56,23 @@ func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
 		return nil, fmt.Errorf("services: read local services: %w", err)
 	}
 	slices.SortStableFunc(local, func(a, b entry) int { return cmp.Compare(a.first, b.first) })
-	entries := make([]entry, 0, len(r.entries)+len(local))
-	rest := r.entries
-	for _, l := range local { // each after r's entries for its port
-		i := sort.Search(len(rest), func(i int) bool { return rest[i].first > l.first })
-		entries = append(append(entries, rest[:i]...), l)
-		rest = rest[i:]
+	// The names r lacks are merged in when every entry is needed
+	// (lazy.go); until then Port looks them up apart.
+	build := func() ([]entry, error) {
+		r.load()
+		entries := make([]entry, 0, len(r.entries)+len(local))
+		rest := r.entries
+		for _, l := range local { // each after r's entries for its port
+			if r.has(l.first, l.protos, l.name) {
+				continue
+			}
+			i := sort.Search(len(rest), func(i int) bool { return rest[i].first > l.first })
+			entries = append(append(entries, rest[:i]...), l)
+			rest = rest[i:]
+		}
+		return append(entries, rest...), nil
 	}
-	return newRegistry(append(entries, rest...), r.updated), nil
+	return &Registry{updated: r.updated, lazy: &lazy{base: r, local: local, build: build}}, nil
 }
 
 // field returns the first white-space separated field of b, or nil, and the rest.

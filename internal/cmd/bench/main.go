@@ -75,7 +75,9 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		}
 		defer os.RemoveAll(dir)
 		bin = filepath.Join(dir, "whoport")
-		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/whoport").CombinedOutput(); err != nil {
+		build := exec.Command("go", "build", "-o", bin, "./cmd/whoport")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README builds it
+		if out, err := build.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
