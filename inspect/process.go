@@ -52,6 +52,8 @@ func (d *describer) userName(uid uint32) string {
 	name := ""
 	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
 		name = u.Username
+	} else {
+		name = nssUserName(uid) // user_*.go: for a static build
 	}
 	d.users.Store(uid, name)
 	return name

@@ -31,19 +31,11 @@ const holderSize = 24
 // that the kernel did not show the iterators (a sandbox may hide some) are
 // the unreadable ones: the holder may be one of them.
 func scanFDsBPF(proc string, want map[uint64]struct{}) (fdScan, error) {
-	spec, err := loadHolders()
+	objs, err := loadHolderIters(want)
 	if err != nil {
 		return fdScan{}, err
 	}
-	spec.Maps["wanted"].MaxEntries = uint32(max(len(want), 1))
-	var objs holdersObjects
-	if err := spec.LoadAndAssign(&objs, &ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{LogDisabled: true}}); err != nil {
-		return fdScan{}, fmt.Errorf("load: %w", err)
-	}
 	defer objs.Close()
-	if err := fillWanted(objs.Wanted, want); err != nil {
-		return fdScan{}, err
-	}
 	holders := make(map[uint64][]int32, len(want))
 	err = readIter(objs.Holders, holderSize, func(r []byte) {
 		ino, tgid := binary.NativeEndian.Uint64(r), int32(binary.NativeEndian.Uint32(r[8:]))
@@ -62,6 +54,26 @@ func scanFDsBPF(proc string, want map[uint64]struct{}) (fdScan, error) {
 		return fdScan{}, err
 	}
 	return fdScan{holders: holders, unreadable: unseen}, nil
+}
+
+// loadHolderIters loads the iterators of bpf/holders.c, with the wanted
+// map sized to want and filled. The kernel's BTF, which the loader needs
+// for CO-RE and to find the iterators, is decoded once for both programs.
+func loadHolderIters(want map[uint64]struct{}) (*holdersObjects, error) {
+	spec, err := loadHolders()
+	if err != nil {
+		return nil, err
+	}
+	spec.Maps["wanted"].MaxEntries = uint32(max(len(want), 1))
+	var objs holdersObjects
+	if err := spec.LoadAndAssign(&objs, &ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{LogDisabled: true}}); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if err := fillWanted(objs.Wanted, want); err != nil {
+		objs.Close()
+		return nil, err
+	}
+	return &objs, nil
 }
 
 // unseenProcesses lists the processes of proc that the tasks iterator does

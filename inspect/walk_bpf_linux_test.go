@@ -17,7 +17,11 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/whoport/whoport/services"
 )
 
 // The walk tests hold sockets in child processes: the test binary runs
@@ -175,7 +179,7 @@ func waitZombie(t *testing.T, pid int32) {
 }
 
 // needBPF skips the test where the BPF path may not run.
-func needBPF(t *testing.T) {
+func needBPF(t testing.TB) {
 	t.Helper()
 	if _, why := (System{Proc: "/proc"}).bpfRefusal(WalkBPF); why != "" {
 		t.Skipf("the BPF path may not run here: %s", why)
@@ -263,7 +267,8 @@ func TestCollectWalk(t *testing.T) {
 		{WalkBPF, Walk{Path: WalkBPF, Why: "asked for bpf"}},
 		{WalkProc, Walk{Path: WalkProc, Why: "asked for proc"}},
 	} {
-		snap, err := System{Proc: "/proc", Walk: c.walk}.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}})
+		tcp := func(s *Socket) bool { return s.Proto == services.TCP } // the port is the kernel's for TCP only
+		snap, err := System{Proc: "/proc", Walk: c.walk}.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}, Keep: tcp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,5 +278,29 @@ func TestCollectWalk(t *testing.T) {
 		if len(snap.Sockets) != 1 || len(snap.Sockets[0].Holders) != 1 || snap.Sockets[0].Holders[0].PID != int32(os.Getpid()) {
 			t.Errorf("walk %s: got sockets %v, want one held by us (%d)", c.walk, snap.Sockets, os.Getpid())
 		}
+	}
+}
+
+// BenchmarkLoadBPF measures the fixed cost of the BPF path, as each run of
+// whoport pays it: decoding the kernel's BTF, loading the programs and a
+// map of 16 wanted sockets, and attaching the iterator.
+func BenchmarkLoadBPF(b *testing.B) {
+	needBPF(b)
+	want := make(map[uint64]struct{})
+	for i := range 16 {
+		want[uint64(i)] = struct{}{}
+	}
+	for b.Loop() {
+		btf.FlushKernelSpec() // as a new process would find it
+		objs, err := loadHolderIters(want)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, err := link.AttachIter(link.IterOptions{Program: objs.Holders})
+		if err != nil {
+			b.Fatal(err)
+		}
+		it.Close()
+		objs.Close()
 	}
 }
