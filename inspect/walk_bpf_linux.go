@@ -27,9 +27,10 @@ const holderSize = 24
 // thread's own descriptor table (unshare(CLONE_FILES)) and the threads of
 // a zombie group leader; their sockets are the process's.
 //
-// When some wanted socket is left without a holder, the processes of proc
-// that the kernel did not show the iterators (a sandbox may hide some) are
-// the unreadable ones: the holder may be one of them.
+// The processes of proc that the kernel did not show the iterators (a
+// sandbox may hide some) are the unreadable ones, as those whose
+// /proc/PID/fd cannot be read are for the /proc walk: the holder of a
+// socket left without one may be among them.
 func scanFDsBPF(proc string, want map[uint64]struct{}) (fdScan, error) {
 	objs, err := loadHolderIters(want)
 	if err != nil {
@@ -45,9 +46,6 @@ func scanFDsBPF(proc string, want map[uint64]struct{}) (fdScan, error) {
 	})
 	if err != nil {
 		return fdScan{}, err
-	}
-	if len(holders) == len(want) {
-		return fdScan{holders: holders}, nil
 	}
 	unseen, err := unseenProcesses(proc, objs.Tasks)
 	if err != nil {
