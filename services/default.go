@@ -2,6 +2,7 @@ package services
 
 import (
 	_ "embed"
+	"strings"
 	"sync"
 )
 
@@ -20,7 +21,11 @@ func newDefault() *Registry {
 	if err != nil {
 		panic("services: embedded registry: " + err.Error()) // a bad go generate; tests catch it
 	}
-	return &Registry{updated: date, lazy: &lazy{text: text, build: func() ([]entry, error) { return parseEntries(text) }}}
+	body := text
+	for strings.HasPrefix(body, "#") { // the comments lead; lazy's search wants entry lines only
+		_, body, _ = strings.Cut(body, "\n")
+	}
+	return &Registry{updated: date, lazy: &lazy{text: body, build: func() ([]entry, error) { return parseEntries(text) }}}
 }
 
 // Default returns IANA's registry as embedded in the package, dated Date.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"iter"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ import (
 // or the lazyLookups-th Port) builds them, as a registry made eagerly would
 // have them.
 type lazy struct {
-	text  string    // Default: the compact form's entry lines, sorted by first port
+	text  string    // Default: the compact form's entry lines, sorted by first port, without comments
 	base  *Registry // WithLocal: the registry the host's names add to
 	local []entry   // WithLocal: the host's names, sorted by port, not yet checked against base
 
@@ -28,7 +27,6 @@ type lazy struct {
 	build   func() ([]entry, error) // makes every entry
 
 	indexOnce sync.Once
-	lines     []int32 // Default: the offset of each line of text
 	ranges    []entry // Default: the entries that cover more than one port
 }
 
@@ -79,10 +77,8 @@ func (r *Registry) lazyAt(port uint16) (iter.Seq[*entry], bool) {
 		}
 	} else {
 		l.index()
-		lines := l.lines
-		i := sort.Search(len(lines), func(i int) bool { return l.firstPort(lines[i]) >= port })
-		for ; i < len(lines) && l.firstPort(lines[i]) == port; i++ {
-			e, err := parseEntry(l.line(lines[i]))
+		for off := l.search(port); off < len(l.text) && l.firstPort(off) == port; off = l.next(off) {
+			e, err := parseEntry(l.line(off))
 			if err == nil && e.last == port {
 				singles = append(singles, &e)
 			}
@@ -102,45 +98,68 @@ func (r *Registry) lazyAt(port uint16) (iter.Seq[*entry], bool) {
 	}, true
 }
 
-// index finds the lines of the text and parses the ranges, once.
+// index parses the ranges of the text, once: the lines whose first field
+// is "first-last", a dozen in IANA's registry.
 func (l *lazy) index() {
 	l.indexOnce.Do(func() {
-		l.lines = make([]int32, 0, strings.Count(l.text, "\n")+1)
-		for off := 0; off < len(l.text); {
-			line := l.line(int32(off))
-			if line != "" && line[0] != '#' {
-				l.lines = append(l.lines, int32(off))
+		t := l.text
+		for off := 0; off < len(t); off = l.next(off) {
+			i := off
+			for i < len(t) && '0' <= t[i] && t[i] <= '9' {
+				i++
 			}
-			if tab := strings.IndexByte(line, '\t'); tab > 0 && strings.IndexByte(line[:tab], '-') > 0 {
-				if e, err := parseEntry(line); err == nil {
+			if i > off && i < len(t) && t[i] == '-' {
+				if e, err := parseEntry(l.line(off)); err == nil {
 					l.ranges = append(l.ranges, e)
 				}
 			}
-			off += len(line) + 1
 		}
 	})
 }
 
-// line returns the line of the text at offset off, without its newline.
-func (l *lazy) line(off int32) string {
-	s := l.text[off:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+// search returns the offset of the first line of the text whose first port
+// is port or more, by binary search over the bytes: each probe goes back
+// to the start of its line.
+func (l *lazy) search(port uint16) int {
+	lo, hi := 0, len(l.text) // line starts
+	for lo < hi {
+		mid := strings.LastIndexByte(l.text[:lo+(hi-lo)/2], '\n') + 1
+		if mid < lo {
+			mid = lo
+		}
+		if l.firstPort(mid) < port {
+			lo = l.next(mid)
+		} else {
+			hi = mid
+		}
 	}
-	return strings.TrimSuffix(s, "\r")
+	return lo
+}
+
+// next returns the offset of the line after the one at off.
+func (l *lazy) next(off int) int {
+	if i := strings.IndexByte(l.text[off:], '\n'); i >= 0 {
+		return off + i + 1
+	}
+	return len(l.text)
+}
+
+// line returns the line of the text at offset off, without its newline.
+func (l *lazy) line(off int) string {
+	return strings.TrimSuffix(strings.TrimSuffix(l.text[off:l.next(off)], "\n"), "\r")
 }
 
 // firstPort parses the first port of the line at offset off; a line that
 // does not start with one sorts last.
-func (l *lazy) firstPort(off int32) uint16 {
-	n, ok := 0, false
-	for _, c := range []byte(l.text[off:]) {
-		if c < '0' || c > '9' || n > 65535 {
+func (l *lazy) firstPort(off int) uint16 {
+	n, digits := 0, 0
+	for _, c := range []byte(l.text[off:min(off+6, len(l.text))]) {
+		if c < '0' || c > '9' {
 			break
 		}
-		n, ok = n*10+int(c-'0'), true
+		n, digits = n*10+int(c-'0'), digits+1
 	}
-	if !ok || n > 65535 {
+	if digits == 0 || n > 65535 {
 		return 65535
 	}
 	return uint16(n)
