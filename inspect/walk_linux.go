@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,6 +42,9 @@ func (s System) findHolders(want map[uint64]struct{}) (fdScan, Walk, error) {
 				return scan, Walk{Path: WalkBPF, Why: why}, nil
 			}
 			why = "bpf failed: " + strings.Join(strings.Fields(err.Error()), " ")
+			if errors.Is(err, unix.EPERM) { // cilium/ebpf blames MEMLOCK for any EPERM
+				why = "bpf refused: operation not permitted"
+			}
 		}
 	}
 	scan, err := scanFDs(s.Proc, want)
@@ -69,14 +73,17 @@ func (s System) walkMode() (mode, forced string, err error) {
 
 // bpfRefusal says why the BPF path may not or should not run, or "" when
 // it may; in auto mode it also wants a host big enough, and gives the
-// count of open files it saw. The checks cost a statfs and two readlinks,
-// a system call, one small file and a stat.
+// count of open files it saw. The checks cost a statfs and three
+// readlinks, a system call, one small file and a stat.
 func (s System) bpfRefusal(mode string) (files int, why string) {
 	if !initialPIDs(s.Proc) {
 		return 0, "the proc root is not the procfs of the initial pid namespace"
 	}
 	if !haveCaps(capBPF, capPerfmon) {
 		return 0, "no CAP_BPF and CAP_PERFMON"
+	}
+	if !initialUsers(s.Proc) {
+		return 0, "not in the initial user namespace, where CAP_BPF counts"
 	}
 	if mode == WalkAuto {
 		files = openFiles(s.Proc)
@@ -132,6 +139,17 @@ func initialPIDs(proc string) bool {
 	}
 	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "pid"))
 	return err == nil && ns == "pid:["+strconv.Itoa(initPIDNamespace)+"]"
+}
+
+// initUserNamespace is the inode of the initial user namespace
+// (PROC_USER_INIT_INO in linux/proc_ns.h).
+const initUserNamespace = 0xEFFFFFFD
+
+// initialUsers reports whether we run in the initial user namespace: the
+// capabilities of any other do not let a process load BPF programs.
+func initialUsers(proc string) bool {
+	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "user"))
+	return err == nil && ns == "user:["+strconv.Itoa(initUserNamespace)+"]"
 }
 
 // openFiles reads the number of open files on the host, the first field

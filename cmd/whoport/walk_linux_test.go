@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 )
@@ -38,6 +39,17 @@ func TestWalkPaths(t *testing.T) {
 		doc := decode(t, runCmd(t, cmd))
 		if doc.Walk == nil || doc.Walk.Path != "proc" || doc.Walk.Why != "no CAP_BPF and CAP_PERFMON" {
 			t.Errorf("as nobody: got walk %+v, want proc, for want of CAP_BPF and CAP_PERFMON", doc.Walk)
+		}
+	}
+	if _, err := exec.LookPath("unshare"); err == nil {
+		// Root in a user namespace of its own has every capability there,
+		// and none that lets it load BPF.
+		cmd := exec.Command("unshare", "-U", "-r", whoportBin, "--json", query)
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "WHOPORT_WALK=bpf")
+		if r := runCmd(t, cmd); r.code != 0 {
+			t.Logf("no user namespace here: exit %d, %s", r.code, r.stderr)
+		} else if doc := decode(t, r); doc.Walk == nil || doc.Walk.Path != "proc" || doc.Walk.Why != "not in the initial user namespace, where CAP_BPF counts" {
+			t.Errorf("in a user namespace: got walk %+v, want proc, for want of the initial user namespace", doc.Walk)
 		}
 	}
 	cmd := whoportCmd("--json", query)
