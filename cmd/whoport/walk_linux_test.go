@@ -8,8 +8,8 @@ import (
 )
 
 // TestWalkPaths: WHOPORT_WALK forces how holders are found, both ways name
-// the child, and the JSON says which way ran and why. As nobody the BPF
-// path is refused, not an error.
+// the child, and the JSON says which way ran and why. As nobody, or as
+// root of a user namespace, the BPF path is refused, not an error.
 func TestWalkPaths(t *testing.T) {
 	c := holdSockets(t, "listen", "")
 	query := "127.0.0.1:" + c.port(t, "tcp4") + "/tcp"
