@@ -1,7 +1,6 @@
 package services
 
 import (
-	"cmp"
 	"iter"
 	"slices"
 	"strings"
@@ -17,9 +16,9 @@ import (
 // or the lazyLookups-th Port) builds them, as a registry made eagerly would
 // have them.
 type lazy struct {
-	text  string    // Default: the compact form's entry lines, sorted by first port, without comments
-	base  *Registry // WithLocal: the registry the host's names add to
-	local []entry   // WithLocal: the host's names, sorted by port, not yet checked against base
+	text      string    // Default: the compact form's entry lines, sorted by first port, without comments
+	base      *Registry // WithLocal: the registry the host's names add to
+	localText []byte    // WithLocal: the services file, parsed a port at a time until built
 
 	lookups atomic.Int32
 	built   sync.Once
@@ -69,9 +68,9 @@ func (r *Registry) lazyAt(port uint16) (iter.Seq[*entry], bool) {
 			}
 		}
 		named := append(slices.Clip(singles), ranges...)
-		i, _ := slices.BinarySearchFunc(l.local, port, func(e entry, n uint16) int { return cmp.Compare(e.first, n) })
-		for ; i < len(l.local) && l.local[i].first == port; i++ {
-			if e := &l.local[i]; !hasName(named, e.protos, e.name) {
+		local := parseLocal(l.localText, int(port))
+		for i := range local {
+			if e := &local[i]; !hasName(named, e.protos, e.name) {
 				singles = append(singles, e)
 			}
 		}
