@@ -17,10 +17,6 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_HASH = 1,
 };
 
-enum {
-	BPF_F_NO_PREALLOC = 1,
-};
-
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
