@@ -13,11 +13,11 @@ import (
 )
 
 // breakEvenFiles is the host size, in open files, from which the BPF
-// iterator finds holders sooner than the /proc walk. Loading it costs a
-// fixed 20–25 ms (decoding the kernel's BTF for CO-RE, the verifier, the
-// maps); the /proc walk costs about 2.4 µs a descriptor, the iterator
-// about 0.16 µs. Measured whole-process on a 2-core machine (README,
-// "Finding holders with BPF").
+// iterator finds holders sooner than the /proc walk. Loading it costs
+// about 20 ms (mostly decoding the kernel's BTF for CO-RE and to find the
+// iterators); then it costs about 0.2 µs a descriptor, the /proc walk
+// 2.4 µs. Measured whole-process on a 2-core machine (README, "Finding
+// holders with BPF").
 const breakEvenFiles = 12000
 
 // findHolders finds which processes hold the sockets in want, by the BPF
@@ -57,10 +57,10 @@ func (s System) findHolders(want map[uint64]struct{}) (fdScan, Walk, error) {
 // walkMode is s.Walk, or else WHOPORT_WALK, or else auto; forced says who
 // asked for a mode other than auto.
 func (s System) walkMode() (mode, forced string, err error) {
-	mode, forced = s.Walk, "asked for "+s.Walk
+	mode, forced, name := s.Walk, "asked for "+s.Walk, "walk"
 	if mode == "" {
 		mode = os.Getenv("WHOPORT_WALK")
-		forced = "WHOPORT_WALK=" + mode
+		forced, name = "WHOPORT_WALK="+mode, "WHOPORT_WALK"
 	}
 	switch mode {
 	case "", WalkAuto:
@@ -68,7 +68,7 @@ func (s System) walkMode() (mode, forced string, err error) {
 	case WalkBPF, WalkProc:
 		return mode, forced, nil
 	}
-	return "", "", fmt.Errorf("invalid walk %q (%s): use auto, bpf or proc", mode, forced)
+	return "", "", fmt.Errorf("invalid %s %q: use auto, bpf or proc", name, mode)
 }
 
 // bpfRefusal says why the BPF path may not or should not run, or "" when
