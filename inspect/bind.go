@@ -69,7 +69,13 @@ func Explain(b Bind, socks []Socket, cfg NetConfig) []Finding {
 	var out []Finding
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != b.Proto || s.Local.Port() != b.Port || !overlaps(b, s) {
+		if s.Proto != b.Proto || s.Local.Port() != b.Port {
+			continue
+		}
+		if !overlaps(b, s) {
+			if f, ok := unknownDualStack(b, s); ok {
+				out = append(out, f)
+			}
 			continue
 		}
 		if f, ok := conflict(b, s); ok {
@@ -131,8 +137,25 @@ func coverOf(a netip.Addr, v6only bool) coverage {
 	return coverage{addr: a.Unmap()}
 }
 
+// overlaps reports whether the bind and the socket take a common address.
+// A socket whose IPV6_V6ONLY is not known is taken to be v6-only: no
+// conclusion is drawn from a value that was not read.
 func overlaps(b Bind, s *Socket) bool {
-	return coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), s.V6Only))
+	return coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), s.V6Only || s.V6OnlyUnknown))
+}
+
+// unknownDualStack is the warning for a socket that overlaps the bind only
+// if it is dual-stack, when the table did not say whether it is.
+func unknownDualStack(b Bind, s *Socket) (Finding, bool) {
+	if !s.V6OnlyUnknown || !coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), false)) {
+		return Finding{}, false
+	}
+	return Finding{
+		Code: CodeDualStack, Socket: s,
+		Message: fmt.Sprintf("%s holds %s; if it is dual-stack (IPV6_V6ONLY off) it also takes IPv4 and conflicts with %s, but /proc/net does not say whether it is.",
+			holderWords(s), addrPort(s.Local), netip.AddrPortFrom(b.Addr, b.Port)),
+		Fix: "the probe decides: where the bind succeeds, that socket is v6-only",
+	}, true
 }
 
 // conflict explains one socket whose address overlaps the bind's.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,18 +14,24 @@ import (
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
 // that holds one of them. The live host's tables come from sock_diag
-// netlink, falling back to /proc/net when netlink is not allowed; any
-// other proc root is read through its /proc/net files. Holders are found
-// in one parallel walk of /proc/*/fd, skipped when no socket passes.
+// netlink, only the protocols and families the filter wants, in the states
+// it wants, on its ports; where netlink is refused the tables come from
+// /proc/net, and Fallback says why. Any other proc root is read through its
+// /proc/net files. Holders are found in one parallel walk of /proc/*/fd,
+// skipped when no socket passes, and narrowed to the processes the filter
+// names when it names them.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
-	snap := &Snapshot{Source: "sock_diag"}
+	snap := &Snapshot{Source: SourceSockDiag, Hidepid: s.hidepid}
 	var err error
-	if s.live() {
+	if s.live {
 		snap.Sockets, err = dumpSockDiag(f)
+		if err != nil {
+			snap.Fallback = err.Error()
+		}
 	}
-	if !s.live() || err != nil {
-		snap.Source = "/proc/net"
-		snap.Sockets, snap.Warnings, err = readNetTables(s.Proc, f.Match)
+	if !s.live || err != nil {
+		snap.Source = SourceProcNet
+		snap.Sockets, snap.Warnings, err = readNetTables(s.proc, &f)
 		if err != nil {
 			return nil, err
 		}
@@ -37,20 +44,81 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	}
 	var scan fdScan
 	if len(want) > 0 {
-		if scan, err = scanFDs(s.Proc, want); err != nil {
-			return nil, fmt.Errorf("walk %s: %w", s.Proc, err)
+		pids, err := listPIDs(s.proc)
+		if err != nil {
+			return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
+		}
+		if len(f.PIDs) > 0 {
+			scan, snap.Searched = s.scanNamed(pids, f.PIDs, want)
+		} else {
+			scan = scanFDs(s.proc, pids, want)
 		}
 	}
 	d := &describer{ctx: s.gopsutil(ctx), sys: s}
-	d.plat.boot, _ = bootTime(s.Proc)
+	d.plat.boot, _ = bootTime(s.proc)
 	procs := d.describeAll(pidsOf(scan.holders))
-	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0)
+	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0 || s.hidepid != "")
 	snap.Unreadable = scan.unreadable
+	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	reg := s.Registry()
 	for i := range snap.Sockets {
-		snap.Sockets[i].User = d.userName(snap.Sockets[i].UID)
+		sk := &snap.Sockets[i]
+		sk.User = d.userName(sk.UID)
+		sk.Port = reg.Port(sk.Local.Port(), sk.Proto)
 	}
 	sortSockets(snap.Sockets)
 	return snap, nil
+}
+
+// scanNamed finds the holders among the named processes only (those of
+// pids that exist), then, for the sockets they hold, among their parents
+// and children too: a forked server and its workers, a child that
+// inherited a socket. Those are the usual sharers, and reading their
+// descriptors costs little; any other process is not searched, and the
+// pids that were are returned.
+func (s System) scanNamed(pids, named []int32, want map[uint64]struct{}) (fdScan, []int32) {
+	first := slices.DeleteFunc(slices.Clone(pids), func(pid int32) bool { return !slices.Contains(named, pid) })
+	scan := scanFDs(s.proc, first, want)
+	if len(scan.holders) == 0 {
+		return scan, first
+	}
+	held := make(map[uint64]struct{}, len(scan.holders))
+	for inode := range scan.holders {
+		held[inode] = struct{}{}
+	}
+	kin := s.kin(pids, first)
+	more := scanFDs(s.proc, kin, held)
+	for inode, ps := range more.holders {
+		scan.holders[inode] = append(scan.holders[inode], ps...)
+	}
+	scan.unreadable = append(scan.unreadable, more.unreadable...)
+	slices.Sort(scan.unreadable)
+	searched := slices.Concat(first, kin)
+	slices.Sort(searched)
+	return scan, searched
+}
+
+// kin gives the parents and children of the processes in of, but not init
+// (pid 1, whose children are every orphan) and not those in of, from the
+// parent pid in each process's /proc/PID/stat.
+func (s System) kin(pids, of []int32) []int32 {
+	var out []int32
+	for _, pid := range pids {
+		if slices.Contains(of, pid) {
+			continue
+		}
+		st, err := readStat(s.proc, pid)
+		if err == nil && st.ppid > 1 && slices.Contains(of, st.ppid) {
+			out = append(out, pid) // a child
+		}
+	}
+	for _, pid := range of {
+		st, err := readStat(s.proc, pid)
+		if err == nil && st.ppid > 1 && !slices.Contains(of, st.ppid) && !slices.Contains(out, st.ppid) {
+			out = append(out, st.ppid) // the parent
+		}
+	}
+	return out
 }
 
 // platformFacts adds what Linux knows better than gopsutil: the exact
@@ -61,7 +129,7 @@ type platformFacts struct {
 }
 
 func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
-	dir := filepath.Join(d.sys.Proc, strconv.Itoa(int(out.PID)))
+	dir := filepath.Join(d.sys.proc, strconv.Itoa(int(out.PID)))
 	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
 		cg := cgroupPath(b)
 		out.Unit, out.UserUnit = unitOf(cg)
@@ -73,7 +141,7 @@ func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
 	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
 		out.SocketUnits = socketUnits(b)
 	}
-	if st, err := readStat(d.sys.Proc, out.PID); err == nil {
+	if st, err := readStat(d.sys.proc, out.PID); err == nil {
 		out.PPID = st.ppid
 		out.StartTicks = st.startTicks
 		if !f.boot.IsZero() {

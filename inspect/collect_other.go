@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +57,12 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	d := &describer{ctx: ctx, sys: s}
 	procs := d.describeAll(pidsOf(holders))
 	attach(snap.Sockets, holders, procs, hidden)
+	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	reg := s.Registry()
 	for i := range snap.Sockets {
 		sk := &snap.Sockets[i]
 		sk.Inode = 0
+		sk.Port = reg.Port(sk.Local.Port(), sk.Proto)
 		if len(sk.Holders) > 0 {
 			sk.UID, sk.User = sk.Holders[0].UID, sk.Holders[0].User
 		}

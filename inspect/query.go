@@ -238,8 +238,17 @@ func Matcher(qs []Query, clients bool) Filter {
 		}
 		return false
 	}}
+	protos := map[services.Proto]bool{}
 	for _, q := range qs {
 		f.Ports = append(f.Ports, PortRange{q.First, q.Last})
+		protos[q.Proto] = true
+	}
+	if !protos[""] { // every query names its protocol: dump only those
+		for _, p := range []services.Proto{services.TCP, services.UDP} {
+			if protos[p] {
+				f.Protos = append(f.Protos, p)
+			}
+		}
 	}
 	return f
 }

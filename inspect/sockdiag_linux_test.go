@@ -67,7 +67,7 @@ func TestSockDiagAgreesWithProcNet(t *testing.T) {
 	if err != nil {
 		t.Skipf("sock_diag not allowed here: %v", err)
 	}
-	text, warnings, err := readNetTables("/proc", ours)
+	text, warnings, err := readNetTables("/proc", &Filter{Keep: ours})
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("readNetTables: %v %v", err, warnings)
 	}

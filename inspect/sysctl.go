@@ -41,7 +41,7 @@ func InRanges(rs []PortRange, port uint16) bool { return inRanges(rs, port) }
 func (s System) NetConfig() NetConfig {
 	c := DefaultNetConfig
 	read := func(name string) (string, bool) {
-		b, err := os.ReadFile(filepath.Join(s.Proc, "sys", "net", filepath.FromSlash(name)))
+		b, err := os.ReadFile(filepath.Join(s.proc, "sys", "net", filepath.FromSlash(name)))
 		if err != nil {
 			c.Guessed = append(c.Guessed, strings.ReplaceAll(name, "/", "."))
 			return "", false

@@ -8,8 +8,9 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
-	"time"
+	"syscall"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -28,22 +29,36 @@ const (
 	exitError    = 2 // bad input or an error
 )
 
-// app is one run of the command: where it writes and what the commands
-// decided. Commands set code and queue hints; run prints errors and hints
-// once, on stderr.
+// app is one run of the command: where it writes, and the door to the
+// host it asks everything of. It never asks the operating system anything
+// itself.
 type app struct {
 	stdin          io.Reader // for kill's question
 	stdout, stderr io.Writer // stdout is buffered while a command runs
 	terminal       io.Writer // the stdout we were given, to ask whether it is a terminal
 	getenv         func(string) string
-	now            func() time.Time
-	reg            func() *services.Registry
+	clock          inspect.Clock
+	open           func(root string) (inspect.System, error)
 
 	procRoot  string
 	colorMode string
+	format    string
+	json      bool
 
+	sys     *inspect.System // opened on first use
+	outcome outcome         // what the command that ran concluded
+}
+
+// outcome is what a command concluded: its exit status and the hints to
+// print after its output.
+type outcome struct {
 	code  int
 	hints []string
+}
+
+// hint adds a hint to the outcome.
+func (o *outcome) hint(format string, args ...any) {
+	o.hints = append(o.hints, fmt.Sprintf(format, args...))
 }
 
 // run is the whole command: tests call it like main does.
@@ -52,30 +67,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv, now: time.Now, reg: services.Host}
+	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv,
+		clock: inspect.RealClock{}, open: inspect.Open}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	out := bufio.NewWriter(a.stdout) // a listing is thousands of lines: one write, not one each
-	stdout, stderr := out, a.stderr
+	sink := &errWriter{w: a.stdout}
+	out := bufio.NewWriter(sink) // a listing is thousands of lines: one write, not one each
 	a.stdout = out
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(out)
+	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
-	out.Flush()
+	if ferr := out.Flush(); err == nil && ferr != nil && !errors.Is(ferr, syscall.EPIPE) {
+		err = fmt.Errorf("write standard output: %w", ferr)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "whoport: error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(a.stderr, "whoport: error: %s\n", oneLine(err.Error()))
 		for _, h := range hintsOf(err) {
-			fmt.Fprintf(stderr, "whoport: hint: %s\n", h)
+			fmt.Fprintf(a.stderr, "whoport: hint: %s\n", h)
 		}
 		return exitError
 	}
-	for _, h := range a.hints {
-		fmt.Fprintf(stderr, "whoport: hint: %s\n", h)
+	for _, h := range a.outcome.hints {
+		fmt.Fprintf(a.stderr, "whoport: hint: %s\n", oneLine(h))
 	}
-	return a.code
+	return a.outcome.code
+}
+
+// errWriter keeps the first error of its writer, so that a failed write
+// is noticed once, at the end, however many writes came after it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }
 
 // hintError is an error with hints for the user.
@@ -99,15 +133,38 @@ func hintsOf(err error) []string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// hint queues a hint for stderr, printed after the output.
-func (a *app) hint(format string, args ...any) {
-	a.hints = append(a.hints, fmt.Sprintf(format, args...))
+// system opens the host named by --proc-root, once.
+func (a *app) system() (inspect.System, error) {
+	if a.sys == nil {
+		s, err := a.open(a.procRoot)
+		if err != nil {
+			return inspect.System{}, err
+		}
+		a.sys = &s
+	}
+	return *a.sys, nil
 }
 
-func (a *app) system() inspect.System { return inspect.System{Proc: a.procRoot} }
+// liveSystem is the host for the commands that act on it (probe binds,
+// signal processes): a proc root that is not the live host cannot.
+func (a *app) liveSystem(cmd string) (inspect.System, error) {
+	sys, err := a.system()
+	if err == nil && !sys.Live() {
+		err = withHint(fmt.Errorf("whoport %s acts on the live host, and %s is not its /proc (a fixture, or another pid namespace's)", cmd, sys.Proc()),
+			fmt.Sprintf("whoport --proc-root %s [PORT] shows that root's sockets", sys.Proc()))
+	}
+	return sys, err
+}
 
-// registry is the IANA registry with the host's /etc/services names.
-func (a *app) registry() *services.Registry { return a.reg() }
+// registry is the IANA registry, with the host's /etc/services names when
+// the host is the live one.
+func (a *app) registry() (*services.Registry, error) {
+	sys, err := a.system()
+	if err != nil {
+		return nil, err
+	}
+	return sys.Registry(), nil
+}
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w any) bool {
@@ -141,9 +198,62 @@ func flagError(_ *cobra.Command, err error) error {
 	return fmt.Errorf("%w (see whoport --help)", err)
 }
 
+// Output formats. A command says which it writes in its "formats"
+// annotation; text is everyone's.
+const (
+	formatText = "text"
+	formatJSON = "json"
+	formatProm = "prom"
+)
+
+// formatsOf lists the formats cmd writes.
+func formatsOf(cmd *cobra.Command) []string {
+	f := cmd.Annotations["formats"]
+	if f == "" {
+		return []string{formatText}
+	}
+	return strings.Split(f, ",")
+}
+
+// checkFormat reads --format and --json for cmd.
+func (a *app) checkFormat(cmd *cobra.Command) error {
+	formatSet, given := cmd.Flags().Changed("format"), a.format
+	if a.format == "table" { // audit's word for text, before --format was everyone's
+		a.format = formatText
+	}
+	if a.json {
+		if formatSet && a.format != formatJSON {
+			return fmt.Errorf("--json and --format %s ask for two formats: give one", given)
+		}
+		a.format = formatJSON
+	}
+	ok := formatsOf(cmd)
+	if !slices.Contains(ok, a.format) {
+		if !slices.Contains([]string{formatText, formatJSON, formatProm}, a.format) {
+			return fmt.Errorf("unknown --format %q: use text, json or prom", a.format)
+		}
+		return fmt.Errorf("%s writes %s, not %s", cmd.CommandPath(), strings.Join(ok, " or "), a.format)
+	}
+	return nil
+}
+
+// command makes a cobra command whose run returns an outcome: the one way
+// commands end.
+func (a *app) command(c *cobra.Command, formats string, run func(cmd *cobra.Command, args []string) (outcome, error)) *cobra.Command {
+	if formats != "" {
+		c.Annotations = map[string]string{"formats": formats}
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		o, err := run(cmd, args)
+		a.outcome = o
+		return err
+	}
+	return c
+}
+
 func (a *app) rootCommand() *cobra.Command {
 	var o portOptions
-	root := &cobra.Command{
+	root := a.command(&cobra.Command{
 		Use:   "whoport [flags] [PORT|ADDR:PORT|RANGE|SERVICE]...",
 		Short: "Who is on a port: every socket on it, every process holding it, and what the port is",
 		Long: `whoport tells who is on a port: every TCP and UDP socket on it (IPv4 and IPv6,
@@ -158,24 +268,25 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.pidSet = cmd.Flags().Changed("pid")
-			return a.ports(cmd.Context(), args, o)
-		},
-	}
+	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		return a.ports(cmd, args, o)
+	})
 	root.SetVersionTemplate(fmt.Sprintf("whoport {{.Version}} (IANA registry of %s)\n", services.Date))
 	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
+	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, or prom (audit)")
+	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch a.colorMode {
 		case "auto", "always", "never":
-			return nil
+		default:
+			return fmt.Errorf("invalid --color %q: use auto, always or never", a.colorMode)
 		}
-		return fmt.Errorf("invalid --color %q: use auto, always or never", a.colorMode)
+		return a.checkFormat(cmd)
 	}
 	return root
 }

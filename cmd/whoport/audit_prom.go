@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // writeProm writes the listening sockets and the audit's findings in
@@ -25,7 +24,7 @@ import (
 // Label values are escaped as the format asks (backslash, double quote,
 // newline), after clean has escaped what no dashboard should show raw.
 // An incomplete audit says so in a comment first.
-func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFinding, incomplete string, reg *services.Registry) error {
+func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFinding, incomplete string) error {
 	bw := bufio.NewWriter(w)
 	if incomplete != "" {
 		fmt.Fprintf(bw, "# %s\n", clean(incomplete))
@@ -41,15 +40,12 @@ func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFind
 		}
 		program, user := "", userName(s.UID, s.User)
 		if len(s.Holders) > 0 {
-			h, _ := mainHolder(s.Holders)
+			h, _ := inspect.MainHolder(s.Holders)
 			program, user = inspect.ProgramName(h), userName(h.UID, h.User)
 		}
-		service := "-"
-		if svcs := reg.Port(s.Local.Port(), s.Proto).Services; len(svcs) > 0 {
-			service = svcs[0].Name
-		}
+		service := serviceName(s)
 		labels := promLabels("proto", string(s.Proto), "address", s.Local.Addr().String(), "port", fmt.Sprint(s.Local.Port()),
-			"class", services.ClassOf(s.Local.Port()).String(), "service", service, "program", program, "user", user)
+			"class", s.Port.Class.String(), "service", service, "program", program, "user", user)
 		if count[labels] == 0 {
 			order = append(order, labels)
 		}

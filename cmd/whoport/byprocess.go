@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // byProcess writes the sockets grouped by process: each process once, with
@@ -86,8 +85,8 @@ func (r *renderer) socketWords(s *inspect.Socket) string {
 		}
 	}
 	w += "  "
-	if name := r.serviceName(s); name != "-" {
+	if name := serviceName(s); name != "-" {
 		w += r.p.name(name) + " "
 	}
-	return w + r.p.dim("("+services.ClassOf(s.Local.Port()).String()+")")
+	return w + r.p.dim("("+s.Port.Class.String()+")")
 }

@@ -19,12 +19,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/whoport/whoport/inspect"
 )
 
 func init() { childMain = holderMain }
 
 // holderMain runs the child side. Its exit code is the test binary's.
 func holderMain(mode, arg string) int {
+	if mode == "whoport-fixture" { // whoport itself, on a fixture root, as whoever runs it
+		id := inspect.Identity{EUID: uint32(os.Geteuid())}
+		return fixtureApp(os.Stdout, os.Stderr, id).run(context.Background(), os.Args[1:])
+	}
 	say := func(k string, v any) { fmt.Printf("%s %v\n", k, v) }
 	var keep []any // sockets and files, held until stdin closes
 	fail := func(err error) int {

@@ -14,10 +14,20 @@ import (
 const jsonVersion = 1
 
 type document struct {
-	Version int          `json:"version"`
-	Sockets []jsonSocket `json:"sockets"`
+	Version int `json:"version"`
+	// Source is where the socket table came from: "sock_diag", "/proc/net"
+	// (which does not say whether an IPv6 socket is IPV6_V6ONLY), or
+	// "gopsutil" (other OSes).
+	Source string `json:"source"`
+	// Fallback says why sock_diag was not used where it should have been.
+	Fallback string       `json:"fallback,omitempty"`
+	Sockets  []jsonSocket `json:"sockets"`
 	// Unreadable counts the processes whose descriptors could not be read.
 	Unreadable int `json:"unreadable_processes"`
+	// Hidepid is the /proc mount option that hid other users' processes.
+	Hidepid string `json:"hidepid,omitempty"`
+	// Searched lists the only processes searched for holders (-p, -c).
+	Searched []int32 `json:"searched_pids,omitempty"`
 }
 
 type jsonSocket struct {
@@ -26,7 +36,7 @@ type jsonSocket struct {
 	Local         jsonEndpoint `json:"local"`
 	Remote        jsonEndpoint `json:"remote"`
 	State         string       `json:"state"`
-	V6Only        bool         `json:"v6only"`
+	V6Only        *bool        `json:"v6only"` // null where the table does not say (/proc/net)
 	UID           uint32       `json:"uid"`
 	User          string       `json:"user"`
 	Inode         uint64       `json:"inode"`
@@ -79,27 +89,28 @@ type jsonContainer struct {
 	Pod     string `json:"pod,omitempty"`
 }
 
-func newDocument(snap *inspect.Snapshot, reg *services.Registry) document {
-	doc := document{Version: jsonVersion, Sockets: []jsonSocket{}, Unreadable: len(snap.Unreadable)}
+func newDocument(snap *inspect.Snapshot) document {
+	doc := document{Version: jsonVersion, Source: snap.Source, Fallback: snap.Fallback, Sockets: []jsonSocket{},
+		Unreadable: len(snap.Unreadable), Hidepid: snap.Hidepid, Searched: snap.Searched}
 	for i := range snap.Sockets {
-		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i], reg))
+		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i]))
 	}
 	return doc
 }
 
-func newJSONSocket(s *inspect.Socket, reg *services.Registry) jsonSocket {
+func newJSONSocket(s *inspect.Socket) jsonSocket {
 	j := jsonSocket{
 		Proto:         string(s.Proto),
 		Family:        s.Family.String(),
 		Local:         jsonEndpoint{s.Local.Addr().String(), s.Local.Port()},
 		Remote:        jsonEndpoint{s.Remote.Addr().String(), s.Remote.Port()},
 		State:         s.State.Name(s.Proto),
-		V6Only:        s.V6Only,
+		V6Only:        v6only(s),
 		UID:           s.UID,
 		User:          s.User,
 		Inode:         s.Inode,
 		TimerSeconds:  s.Timer.Seconds(),
-		Port:          newJSONPort(reg.Port(s.Local.Port(), s.Proto)),
+		Port:          newJSONPort(s.Port),
 		Holders:       []jsonHolder{},
 		HoldersHidden: s.Hidden,
 	}
@@ -107,6 +118,14 @@ func newJSONSocket(s *inspect.Socket, reg *services.Registry) jsonSocket {
 		j.Holders = append(j.Holders, newJSONHolder(p))
 	}
 	return j
+}
+
+// v6only is the socket's IPV6_V6ONLY, nil when the table did not say.
+func v6only(s *inspect.Socket) *bool {
+	if s.V6OnlyUnknown {
+		return nil
+	}
+	return &s.V6Only
 }
 
 func newJSONPort(p services.Port) jsonPort {

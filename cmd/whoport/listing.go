@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // listing writes the sockets one line each, sorted by port: protocol,
@@ -30,10 +29,12 @@ func (r *renderer) listing(socks []inspect.Socket, peers bool) {
 		addr := endpoint(s.Local)
 		if peers && s.Remote.Port() != 0 {
 			addr += " ⇄ " + endpoint(s.Remote)
-		} else if s.Local.Addr().Is6() && s.Local.Addr().IsUnspecified() && !s.V6Only {
+		} else if dual, known := s.DualStack(); dual {
 			addr += " +v4"
+		} else if !known {
+			addr += " +v4?"
 		}
-		row := []string{string(s.Proto), addr, s.State.Name(s.Proto), services.ClassOf(s.Local.Port()).String(), r.serviceName(s)}
+		row := []string{string(s.Proto), addr, s.State.Name(s.Proto), s.Port.Class.String(), serviceName(s)}
 		if !peers {
 			row = slices.Delete(row, 2, 3)
 		}
@@ -45,12 +46,11 @@ func (r *renderer) listing(socks []inspect.Socket, peers bool) {
 
 // serviceName is the port's first IANA name for the socket's protocol, or
 // "-".
-func (r *renderer) serviceName(s *inspect.Socket) string {
-	p := r.reg.Port(s.Local.Port(), s.Proto)
-	if len(p.Services) == 0 {
+func serviceName(s *inspect.Socket) string {
+	if len(s.Port.Services) == 0 {
 		return "-"
 	}
-	return p.Services[0].Name
+	return s.Port.Services[0].Name
 }
 
 // holderCells are the PID, USER, WHERE and COMMAND cells of a socket.
@@ -61,7 +61,7 @@ func (r *renderer) holderCells(s *inspect.Socket) []string {
 	if len(s.Holders) == 0 {
 		return []string{"-", owner(s.UID, s.User), "", r.noHolder(s)}
 	}
-	h, others := mainHolder(s.Holders)
+	h, others := inspect.MainHolder(s.Holders)
 	cmd := commandLine(h.Cmdline, h.Name)
 	if len(others) > 0 {
 		cmd += r.p.dim(fmt.Sprintf(" (+%d: %s)", len(others), pidWords(others)))
@@ -74,9 +74,13 @@ func (r *renderer) holderCells(s *inspect.Socket) []string {
 }
 
 // noHolder says why a socket shows no holder.
-func (r *renderer) noHolder(s *inspect.Socket) string {
+func (r *renderer) noHolder(s *inspect.Socket) string { return noHolderWords(s, r.root) }
+
+// noHolderWords says why a socket shows no holder, for whoport run as
+// root or not.
+func noHolderWords(s *inspect.Socket, root bool) string {
 	switch {
-	case s.Hidden && r.root:
+	case s.Hidden && root:
 		return "in use, holder hidden (unreadable even to root)"
 	case s.Hidden:
 		return "in use, holder hidden (run as root to see it)"
@@ -84,26 +88,6 @@ func (r *renderer) noHolder(s *inspect.Socket) string {
 		return "no process (TIME_WAIT)"
 	}
 	return "no process holds it"
-}
-
-// mainHolder picks the holder to show in full: the one whose parent is
-// not a holder too (a forked server's master, not its workers), the
-// lowest pid first. The others are returned by pid.
-func mainHolder(hs []*inspect.Process) (*inspect.Process, []int32) {
-	main := hs[0]
-	for _, h := range hs {
-		if !slices.ContainsFunc(hs, func(p *inspect.Process) bool { return p.PID == h.PPID }) {
-			main = h
-			break
-		}
-	}
-	var others []int32
-	for _, h := range hs {
-		if h != main {
-			others = append(others, h.PID)
-		}
-	}
-	return main, others
 }
 
 // pidWords writes "101, 102, 103" or "101, 102, … 140".

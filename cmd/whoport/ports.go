@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/user"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,25 +13,19 @@ import (
 
 // portOptions are the flags of whoport itself.
 type portOptions struct {
-	json, quiet, all bool
-	byProcess        bool
-	tcp, udp         bool
-	ipv4, ipv6       bool
-	states           []string
-	pid              int32
-	pidSet           bool
-	command          string
-	user             string
-	class            string
-
-	// What the flags mean, once checked.
-	stateSet map[inspect.State]bool
-	uid      *uint32
+	quiet, all bool
+	byProcess  bool
+	tcp, udp   bool
+	ipv4, ipv6 bool
+	states     []string
+	pid        int32
+	command    string
+	user       string
+	class      string
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, "print a JSON document (see README for its schema)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print the pids of the holders only, one per line")
 	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVar(&o.byProcess, "by-process", false, "group the sockets by the process that holds them")
@@ -50,150 +40,104 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
 }
 
-// check reads what the flags mean, or says what is wrong with them.
-func (o *portOptions) check() error {
-	if len(o.states) > 0 {
-		o.stateSet = map[inspect.State]bool{}
+// filter reads what the flags and queries ask into the filter Collect
+// takes, or says what is wrong with them.
+func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect.System) (inspect.Filter, error) {
+	f := inspect.Filter{Listening: !o.all && len(o.states) == 0}
+	if len(qs) > 0 {
+		f = inspect.Matcher(qs, o.all)
+	}
+	if o.tcp != o.udp { // the query's own protocols still hold: -t 53/udp is nothing
+		f.Protos = []services.Proto{map[bool]services.Proto{true: services.TCP, false: services.UDP}[o.tcp]}
+	}
+	if o.ipv4 != o.ipv6 {
+		f.Families = []inspect.Family{map[bool]inspect.Family{true: inspect.IPv4, false: inspect.IPv6}[o.ipv4]}
 	}
 	for _, name := range o.states {
 		st, ok := inspect.ParseState(strings.TrimSpace(name))
 		if !ok {
-			return fmt.Errorf("unknown state %q: use LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, CLOSE, or for UDP BOUND and CONNECTED", name)
+			return f, fmt.Errorf("unknown state %q: use LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, CLOSE, or for UDP BOUND and CONNECTED", name)
 		}
-		o.stateSet[st] = true
+		f.States = append(f.States, st)
 	}
-	if o.pid < 0 || (o.pid == 0 && o.pidSet) {
-		return fmt.Errorf("invalid --pid %d: give a process id, 1 or more", o.pid)
+	if cmd.Flags().Changed("pid") {
+		if o.pid <= 0 {
+			return f, fmt.Errorf("invalid --pid %d: give a process id, 1 or more", o.pid)
+		}
+		f.PIDs = []int32{o.pid}
 	}
 	switch o.class {
-	case "", "system", "user", "dynamic":
+	case "":
+	case "system", "user", "dynamic":
+		f.Classes = []services.Class{map[string]services.Class{"system": services.System, "user": services.User, "dynamic": services.Dynamic}[o.class]}
 	default:
-		return fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", o.class)
+		return f, fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", o.class)
 	}
 	if o.user != "" {
-		uid, err := lookupUID(o.user)
+		uid, err := sys.LookupUID(o.user)
 		if err != nil {
-			return err
+			return f, err
 		}
-		o.uid = &uid
+		f.UIDs = []uint32{uid}
 	}
-	return nil
-}
-
-// lookupUID reads a user name or number.
-func lookupUID(s string) (uint32, error) {
-	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-		return uint32(n), nil
-	}
-	u, err := user.Lookup(s)
-	if err != nil {
-		return 0, fmt.Errorf("unknown user %q: give a user name or a number", s)
-	}
-	n, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("user %q has no numeric uid (%s)", s, u.Uid)
-	}
-	return uint32(n), nil
-}
-
-// keep is what the flags ask of a socket itself, known before its holders
-// are looked for.
-func (o *portOptions) keep(s *inspect.Socket) bool {
-	if o.tcp != o.udp && (s.Proto == services.TCP) != o.tcp {
-		return false
-	}
-	if o.ipv4 != o.ipv6 && (s.Family == inspect.IPv4) != o.ipv4 {
-		return false
-	}
-	if o.stateSet != nil && !o.stateSet[s.State] {
-		return false
-	}
-	if o.class != "" && services.ClassOf(s.Local.Port()).String() != o.class {
-		return false
-	}
-	return true
-}
-
-// keepHeld is what the flags ask of a socket's holders: a socket passes
-// when one of its holders does (for --user, or when it is the user's own).
-func (o *portOptions) keepHeld(s *inspect.Socket) bool {
-	if o.pid != 0 && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.PID == o.pid }) {
-		return false
-	}
-	if o.command != "" && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return commandContains(p, o.command) }) {
-		return false
-	}
-	if o.uid != nil && s.UID != *o.uid && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.UID == *o.uid }) {
-		return false
-	}
-	return true
-}
-
-// commandContains reports whether the process's name or one of its
-// arguments contains text, in any case.
-func commandContains(p *inspect.Process, text string) bool {
-	text = strings.ToLower(text)
-	if strings.Contains(strings.ToLower(p.Name), text) {
-		return true
-	}
-	return slices.ContainsFunc(p.Cmdline, func(a string) bool { return strings.Contains(strings.ToLower(a), text) })
+	f.Command = o.command
+	return f, nil
 }
 
 // ports answers whoport [QUERY...]: the sockets on the ports asked for, or
 // with no query every listening socket.
-func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
-	reg := a.registry()
-	qs, err := socketQueries(args, reg)
+func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, error) {
+	var out outcome
+	if o.quiet && a.format != formatText {
+		return out, fmt.Errorf("-q prints pids alone, and --format %s a document: give one", a.format)
+	}
+	if o.byProcess && a.format != formatText {
+		return out, fmt.Errorf("--by-process is a way to print text; the JSON lists every socket with its holders")
+	}
+	sys, err := a.system()
 	if err != nil {
-		return err
+		return out, err
 	}
-	if err := o.check(); err != nil {
-		return err
-	}
-	filter := inspect.Filter{Listening: !o.all && o.stateSet == nil}
-	if len(qs) > 0 {
-		filter = inspect.Matcher(qs, o.all)
-	}
-	filter.Keep = both(filter.Keep, o.keep)
-	snap, err := a.system().Collect(ctx, filter)
+	qs, err := socketQueries(args, sys.Registry())
 	if err != nil {
-		return withHint(err, "--proc-root names where procfs is mounted; it is "+a.procRoot)
+		return out, err
 	}
-	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(s inspect.Socket) bool { return !o.keepHeld(&s) })
-	for _, w := range snap.Warnings {
-		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", w)
+	filter, err := o.filter(cmd, qs, sys)
+	if err != nil {
+		return out, err
 	}
-
+	snap, err := sys.Collect(cmd.Context(), filter)
+	if err != nil {
+		return out, err
+	}
 	// Exit 0 when something matched: a socket on a port asked for (a
 	// hidden holder or a TIME_WAIT remnant too), with -a a client of it,
 	// or with no query anything listed.
-	inUse := len(snap.Sockets) > 0
-	if !inUse {
-		a.code = exitNotFound
+	if len(snap.Sockets) == 0 {
+		out.code = exitNotFound
+	}
+	a.snapshotNotes(&out, snap, sys)
+	rep := portsReport{snap: snap, qs: qs, opts: o, headers: portHeaders(qs, snap.Sockets, o, sys.Registry())}
+	return out, a.write(rep, sys)
+}
+
+// snapshotNotes adds what the command must say of how the snapshot was
+// taken: where the table came from when it was not sock_diag on a host
+// that has it, lines that did not parse, holders that are hidden, and
+// processes that were not searched.
+func (a *app) snapshotNotes(out *outcome, snap *inspect.Snapshot, sys inspect.System) {
+	if snap.Fallback != "" {
+		fmt.Fprintf(a.stderr, "whoport: warning: sock_diag failed (%s): the sockets come from /proc/net, which does not say whether an IPv6 socket is IPV6_V6ONLY\n", oneLine(snap.Fallback))
+	}
+	for _, w := range snap.Warnings {
+		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", clean(w))
 	}
 	if hidden := countHidden(snap.Sockets); hidden > 0 {
-		a.hint("%s", hiddenHint(hidden, snap.Unreadable, isRoot()))
+		out.hint("%s", hiddenHint(hidden, snap, sys.Identity().Root()))
 	}
-
-	switch {
-	case o.quiet:
-		for _, pid := range holderPIDs(snap.Sockets) {
-			fmt.Fprintln(a.stdout, pid)
-		}
-		return nil
-	case o.json:
-		return writeJSON(a.stdout, newDocument(snap, reg))
+	if snap.Searched != nil && len(snap.Sockets) > 0 {
+		out.hint("-p searches the processes it names, their parents and their children: other processes that share these sockets are not shown (leave -p out to see every holder)")
 	}
-	r := a.renderer(reg)
-	switch {
-	case o.byProcess:
-		r.byProcess(snap.Sockets)
-	case len(qs) == 0:
-		r.listing(snap.Sockets, o.all || o.stateSet != nil)
-	default:
-		r.answer(qs, snap.Sockets, o)
-	}
-	return nil
 }
 
 // socketQueries parses queries about sockets: TCP and UDP ones.
@@ -212,14 +156,6 @@ func socketQueries(args []string, reg *services.Registry) ([]inspect.Query, erro
 	return qs, nil
 }
 
-// both is the condition that f and g hold; a nil f always holds.
-func both(f, g func(*inspect.Socket) bool) func(*inspect.Socket) bool {
-	if f == nil {
-		return g
-	}
-	return func(s *inspect.Socket) bool { return f(s) && g(s) }
-}
-
 // holderPIDs lists every holder's pid once, in order.
 func holderPIDs(socks []inspect.Socket) []int32 {
 	var pids []int32
@@ -233,17 +169,20 @@ func holderPIDs(socks []inspect.Socket) []int32 {
 }
 
 // hiddenHint explains why holders are hidden, and what would show them.
-func hiddenHint(hidden int, unreadable []int32, root bool) string {
-	return fmt.Sprintf("%d %s hidden: %s", hidden, plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(unreadable, root))
+func hiddenHint(hidden int, snap *inspect.Snapshot, root bool) string {
+	return fmt.Sprintf("%d %s hidden: %s", hidden, plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(snap, root))
 }
 
 // hiddenWhy says why processes could not be read, and what would help.
-func hiddenWhy(unreadable []int32, root bool) string {
-	if root {
-		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(unreadable))
+func hiddenWhy(snap *inspect.Snapshot, root bool) string {
+	switch {
+	case root:
+		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(snap.Unreadable))
+	case snap.Hidepid != "":
+		return fmt.Sprintf("/proc is mounted with %s, which hides other users' processes; run as root (sudo) to see them", snap.Hidepid)
 	}
 	return fmt.Sprintf("%d %s of other users could not be read; run as root (sudo) to see them",
-		len(unreadable), plural(len(unreadable), "process", "processes"))
+		len(snap.Unreadable), plural(len(snap.Unreadable), "process", "processes"))
 }
 
 // pidList writes "pid 1" or "pids 1, 7, 9 and 3 more".
@@ -261,8 +200,6 @@ func pidList(pids []int32) string {
 	}
 	return plural(len(pids), "pid ", "pids ") + strings.Join(words, ", ")
 }
-
-func isRoot() bool { return os.Geteuid() == 0 }
 
 func countHidden(socks []inspect.Socket) int {
 	n := 0

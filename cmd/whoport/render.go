@@ -12,23 +12,25 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// renderer writes sockets as text for people.
+// renderer writes reports as text for people.
 type renderer struct {
 	w    io.Writer
 	p    palette
-	reg  *services.Registry
 	now  time.Time
-	root bool // whether we run as root, which changes what hidden means
+	root bool // whether whoport runs as root, which changes what hidden means
 }
 
 // renderer makes the renderer for a's stdout.
-func (a *app) renderer(reg *services.Registry) *renderer {
-	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), reg: reg, now: a.now(), root: isRoot()}
+func (a *app) renderer(sys inspect.System) *renderer {
+	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), now: a.clock.Now(), root: sys.Identity().Root()}
 }
+
+func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
 // answer writes the sockets the queries found, grouped by port: each port
 // asked for by itself is named even when nothing is on it.
-func (r *renderer) answer(qs []inspect.Query, socks []inspect.Socket, o portOptions) {
+func (r *renderer) answer(rep portsReport) {
+	qs, socks, o := rep.qs, rep.snap.Sockets, rep.opts
 	byPort := make(map[uint16][]*inspect.Socket)
 	for i := range socks {
 		s := &socks[i]
@@ -65,7 +67,7 @@ func (r *renderer) answer(qs []inspect.Query, socks []inspect.Socket, o portOpti
 			slices.Sort(protos)
 			protos = slices.Compact(protos)
 		}
-		r.header(port, protos)
+		r.header(port, protos, rep.headers[port])
 		if len(byPort[port]) == 0 {
 			fmt.Fprintf(r.w, "  %s\n", r.p.dim("not in use: no "+protoWords(protosOf(qs, port, o))+" socket on this port"))
 			continue
@@ -115,11 +117,11 @@ func protoWords(ps []services.Proto) string {
 // header names a port: its IANA services for each protocol and its class.
 //
 //	8080  http-alt: HTTP Alternate (see port 80) · user port
-func (r *renderer) header(port uint16, protos []services.Proto) {
+func (r *renderer) header(port uint16, protos []services.Proto, known map[services.Proto]services.Port) {
 	var parts []string
 	var last string
 	for _, proto := range protos {
-		s := r.serviceText(r.reg.Port(port, proto))
+		s := r.serviceText(known[proto])
 		if s == last {
 			continue
 		}
@@ -171,8 +173,10 @@ func (r *renderer) sockets(socks []*inspect.Socket) {
 		line = strings.Replace(line, s.State.Name(s.Proto), r.p.state(s.State.Name(s.Proto)), 1)
 		if s.Remote.Port() != 0 {
 			line += "  ⇄ " + endpoint(s.Remote)
-		} else if s.Local.Addr() == netip.IPv6Unspecified() && !s.V6Only {
+		} else if dual, known := s.DualStack(); dual {
 			line += "  " + r.p.dim("(IPv4 too)")
+		} else if !known {
+			line += "  " + r.p.dim("(IPv4 too, unless V6ONLY: /proc/net does not say)")
 		}
 		fmt.Fprintln(r.w, strings.TrimRight(line, " "))
 		r.holders(s)

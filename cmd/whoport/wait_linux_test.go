@@ -71,7 +71,7 @@ func TestFree(t *testing.T) {
 	if r.code != 0 || len(ports) != 3 {
 		t.Fatalf("exit %d %q, want 3 ports", r.code, r.stdout)
 	}
-	cfg := inspect.Live().NetConfig()
+	cfg := liveSystem(t).NetConfig()
 	for _, ps := range ports {
 		p, _ := strconv.Atoi(ps)
 		if p < 1024 || p > 49151 || (uint16(p) >= cfg.Ephemeral.First && uint16(p) <= cfg.Ephemeral.Last) {
@@ -104,9 +104,9 @@ func TestFree(t *testing.T) {
 
 func TestFreePortsOrder(t *testing.T) {
 	reg := services.Default()
-	cfg := inspect.NetConfig{Ephemeral: inspect.PortRange{First: 1030, Last: 1035}, Reserved: []inspect.PortRange{{First: 1040, Last: 1040}}}
+	cfg := inspect.NetConfig{UnprivilegedPortStart: 1024, Ephemeral: inspect.PortRange{First: 1030, Last: 1035}, Reserved: []inspect.PortRange{{First: 1040, Last: 1040}}}
 	all := func(uint16) bool { return true }
-	got := freePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 100, all)
+	got := inspect.FreePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 100, false, all)
 	if slices.Contains(got, 1031) || slices.Contains(got, 1040) {
 		t.Errorf("got %v: the ephemeral range and reserved ports must be left out", got)
 	}
@@ -116,7 +116,7 @@ func TestFreePortsOrder(t *testing.T) {
 		t.Errorf("first port %d is assigned on TCP; unassigned ones come first: %v", first, got)
 	}
 	held := func(p uint16) bool { return p != first }
-	if got := freePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 1, held); len(got) != 1 || got[0] == first {
+	if got := inspect.FreePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 1, false, held); len(got) != 1 || got[0] == first {
 		t.Errorf("got %v, want one port other than %d", got, first)
 	}
 }
