@@ -156,16 +156,6 @@ func (a *app) liveSystem(cmd string) (inspect.System, error) {
 	return sys, err
 }
 
-// registry is the IANA registry, with the host's /etc/services names when
-// the host is the live one.
-func (a *app) registry() (*services.Registry, error) {
-	sys, err := a.system()
-	if err != nil {
-		return nil, err
-	}
-	return sys.Registry(), nil
-}
-
 // isTerminal reports whether w is a terminal.
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)

@@ -179,7 +179,7 @@ func hiddenWhy(snap *inspect.Snapshot, root bool) string {
 	case root:
 		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(snap.Unreadable))
 	case snap.Hidepid != "":
-		return fmt.Sprintf("/proc is mounted with %s, which hides other users' processes; run as root (sudo) to see them", snap.Hidepid)
+		return fmt.Sprintf("this procfs is mounted with %s, which hides other users' processes; run as root (sudo) to see them", snap.Hidepid)
 	}
 	return fmt.Sprintf("%d %s of other users could not be read; run as root (sudo) to see them",
 		len(snap.Unreadable), plural(len(snap.Unreadable), "process", "processes"))
