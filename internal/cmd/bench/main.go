@@ -105,6 +105,11 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 			{"whoport", []string{bin}},
 			{"ss -tulpn", []string{"ss", "-tulpn"}},
 		}},
+		{"filters the kernel applies (whoport -a is the base)", []command{
+			{"whoport -a", []string{bin, "-a"}},
+			{"whoport -p PID", []string{bin, "-p", load.pid}},
+			{"whoport -t --state listen", []string{bin, "-t", "--state", "listen"}},
+		}},
 	}
 	for _, set := range sets {
 		times := make([][]time.Duration, len(set.cmds))
@@ -127,7 +132,9 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		for i, c := range set.cmds {
 			m := median(times[i])
 			ratio := ""
-			if i > 0 {
+			if i > 0 && strings.HasPrefix(c.name, "whoport") {
+				ratio = fmt.Sprintf("%.2f× the first", float64(m)/float64(base))
+			} else if i > 0 {
 				ratio = fmt.Sprintf("whoport is %.2f× this", float64(base)/float64(m))
 			}
 			fmt.Printf("  %-32s %8.1f ms   %s\n", c.name, float64(m)/1e6, ratio)
@@ -181,6 +188,7 @@ func median(ds []time.Duration) time.Duration {
 type load struct {
 	cmds []*exec.Cmd
 	port string // a listener of the middle child
+	pid  string // the middle child
 }
 
 func startLoad(procs, sockets, fds int) (*load, error) {
@@ -213,6 +221,7 @@ func startLoad(procs, sockets, fds int) (*load, error) {
 		}
 		if i == procs/2 {
 			l.port = strings.TrimSpace(strings.TrimPrefix(line, "port "))
+			l.pid = strconv.Itoa(cmd.Process.Pid)
 		}
 	}
 	return l, nil
