@@ -127,3 +127,10 @@ func (platformFacts) fill(d *describer, p *process.Process, out *Process) {
 		out.User, _ = p.UsernameWithContext(d.ctx)
 	}
 }
+
+// Tables reads the sockets the filter passes. gopsutil finds their holders
+// in the same pass; the filter's conditions on holders are not applied.
+func (s System) Tables(f Filter) (*Snapshot, error) {
+	f.PIDs, f.UIDs, f.Commands = nil, nil, nil
+	return s.Collect(context.Background(), f)
+}

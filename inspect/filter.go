@@ -27,9 +27,9 @@ type Filter struct {
 
 	// Conditions on the holders, known once they are found: a socket
 	// passes when one of its holders does.
-	PIDs    []int32  // held by one of these processes
-	UIDs    []uint32 // owned by one of these users, or held by one of their processes
-	Command string   // held by a process whose name or arguments contain it, in any case
+	PIDs     []int32  // held by one of these processes
+	UIDs     []uint32 // owned by one of these users, or held by one of their processes
+	Commands []string // held by a process whose name or arguments contain one of them, in any case
 
 	// Keep is any further condition on the socket itself, for what the
 	// fields above cannot say (a query's addresses).
@@ -63,7 +63,9 @@ func (f *Filter) MatchHeld(s *Socket) bool {
 	switch {
 	case len(f.PIDs) > 0 && !holds(func(p *Process) bool { return slices.Contains(f.PIDs, p.PID) }):
 		return false
-	case f.Command != "" && !holds(func(p *Process) bool { return CommandContains(p.Name, p.Cmdline, f.Command) }):
+	case len(f.Commands) > 0 && !holds(func(p *Process) bool {
+		return slices.ContainsFunc(f.Commands, func(c string) bool { return CommandContains(p.Name, p.Cmdline, c) })
+	}):
 		return false
 	case len(f.UIDs) > 0 && !slices.Contains(f.UIDs, s.UID) && !holds(func(p *Process) bool { return slices.Contains(f.UIDs, p.UID) }):
 		return false

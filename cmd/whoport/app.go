@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -177,15 +176,32 @@ func (a *app) colorOn() bool {
 	return isTerminal(a.terminal)
 }
 
-var negativeArg = regexp.MustCompile(`in (-\d\S*)$`)
-
-// flagError turns pflag's complaints into one line; a negative number is
-// a bad port, not an unknown flag.
-func flagError(_ *cobra.Command, err error) error {
-	if m := negativeArg.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("invalid port %q: ports are numbers from 1 to 65535", m[1])
+// helpCommand is "whoport help [COMMAND]", which says so when there is no
+// such command instead of printing the usage.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				var names []string
+				for _, c := range root.Commands() {
+					if c.IsAvailableCommand() {
+						names = append(names, c.Name())
+					}
+				}
+				return fmt.Errorf("no help for %q: the commands are %s", strings.Join(args, " "), strings.Join(names, ", "))
+			}
+			return cmd.Help()
+		},
 	}
-	return fmt.Errorf("%w (see whoport --help)", err)
+}
+
+// isQuery reports whether arg parses as a query of the IANA registry.
+func isQuery(arg string) bool {
+	_, err := inspect.ParseQuery(arg, services.Default())
+	return err == nil
 }
 
 // Output formats. A command says which it writes in its "formats"
@@ -259,6 +275,11 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		SilenceErrors: true,
 		Version:       version,
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		if len(args) > 0 {
+			if sub := closeCommand(cmd, args[0]); sub != "" && !isQuery(args[0]) {
+				return outcome{}, fmt.Errorf("unknown command %q: did you mean whoport %s?", args[0], sub)
+			}
+		}
 		return a.ports(cmd, args, o)
 	})
 	root.SetVersionTemplate(fmt.Sprintf("whoport {{.Version}} (IANA registry of %s)\n", services.Date))
@@ -270,6 +291,17 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
+	root.SetHelpCommand(helpCommand(root))
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("completion needs a shell: whoport completion bash, zsh, fish or powershell")
+			}
+			return fmt.Errorf("unknown shell %q: use bash, zsh, fish or powershell", args[0])
+		}
+	}
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch a.colorMode {
 		case "auto", "always", "never":

@@ -72,7 +72,7 @@ Exit status: 0 no finding at or above --fail-on (accepted ones aside),
   sudo whoport audit --json
   sudo whoport audit --format prom --fail-on never > /var/lib/node_exporter/whoport.prom.$$ &&
     mv /var/lib/node_exporter/whoport.prom.$$ /var/lib/node_exporter/whoport.prom`,
-		Args: cobra.NoArgs,
+		Args: args(0, 0, "no arguments"),
 	}, "text,json,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.audit(cmd.Context(), o)
 	})

@@ -88,7 +88,7 @@ func TestAuditErrors(t *testing.T) {
 		{[]string{"--json", "--format", "prom"}, "whoport: error: --json and --format prom ask for two formats: give one"},
 		{[]string{"--json", "--format", "table"}, "whoport: error: --json and --format table ask for two formats: give one"},
 		{[]string{"--fail-on", "critical"}, `whoport: error: invalid --fail-on "critical": use info, warn, high or never`},
-		{[]string{"ssh"}, `whoport: error: unknown command "ssh" for "whoport audit"`},
+		{[]string{"ssh"}, `whoport: error: audit takes no arguments, not ssh`},
 	} {
 		r := runAuditFixture(root, append([]string{"audit"}, c.args...)...)
 		if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, c.want) {

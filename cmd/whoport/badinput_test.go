@@ -26,7 +26,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"22", "0"}, "port 0 is reserved"},
 		{[]string{"--bogus"}, "unknown flag: --bogus (see whoport --help)"},
 		{[]string{"--color=pink", "22"}, `invalid --color "pink": use auto, always or never`},
-		{[]string{"lookup"}, "requires at least 1 arg"},
+		{[]string{"lookup"}, "lookup needs a port or a service name: whoport lookup QUERY..."},
 		{[]string{"lookup", "0"}, "port 0 is reserved"},
 		{[]string{"lookup", "abc"}, `unknown service "abc"`},
 		{[]string{"lookup", "127.0.0.1:80"}, `lookup answers from the registry alone: give "127.0.0.1:80" without its address`},

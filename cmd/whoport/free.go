@@ -21,7 +21,7 @@ ports first. The range is 1024-49151 unless given.
 Exit status: 0 found as many as asked, 1 fewer, 2 error.`,
 		Example: `  whoport free
   whoport free 8000-8999 -n 3`,
-		Args: cobra.MaximumNArgs(1),
+		Args: args(0, 1, "one range at most"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.free(args, n)
 	})

@@ -38,7 +38,7 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 		Example: `  whoport kill 8080
   whoport kill --yes --force 8080
   whoport kill --dry-run --all 5432`,
-		Args: cobra.MinimumNArgs(1),
+		Args: args(1, -1, "a port"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.kill(cmd.Context(), args, o)
 	})
@@ -56,6 +56,9 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 // waits for the port to be free.
 func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, error) {
 	var out outcome
+	if err := nonNegative("timeout", o.timeout); err != nil {
+		return out, err
+	}
 	sig, err := parseSignal(o.signal)
 	if err != nil {
 		return out, err

@@ -19,7 +19,7 @@ func (a *app) lookupCommand() *cobra.Command {
   whoport lookup redis
   whoport lookup 6000-6010
   whoport lookup 53/udp tcp:443`,
-		Args: cobra.MinimumNArgs(1),
+		Args: args(1, -1, "a port or a service name"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
 		sys, err := a.system()
 		if err != nil {

@@ -18,10 +18,10 @@ type portOptions struct {
 	tcp, udp   bool
 	ipv4, ipv6 bool
 	states     []string
-	pid        int32
-	command    string
-	user       string
-	class      string
+	pids       []int32
+	commands   []string
+	users      []string
+	classes    []string
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
@@ -34,10 +34,27 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "IPv4 sockets only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "IPv6 sockets only")
 	f.StringSliceVar(&o.states, "state", nil, "sockets in these `STATES` only: LISTEN,ESTABLISHED,TIME_WAIT,BOUND,…")
-	f.Int32VarP(&o.pid, "pid", "p", 0, "sockets held by this `PID`")
-	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
-	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
-	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
+	f.Int32SliceVarP(&o.pids, "pid", "p", nil, "sockets held by these `PIDS` (repeat it, or 1,2)")
+	f.StringArrayVarP(&o.commands, "command", "c", nil, "sockets held by a process whose name or arguments contain `TEXT` (repeat it for any of several)")
+	f.StringSliceVar(&o.users, "user", nil, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
+	f.StringSliceVar(&o.classes, "class", nil, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
+}
+
+// classes are the port classes, as --class names them.
+var classes = map[string]services.Class{"system": services.System, "user": services.User, "dynamic": services.Dynamic}
+
+// checkGiven says which filter was given empty: --state ” would
+// otherwise pass every socket.
+func checkGiven(cmd *cobra.Command, values map[string][]string) error {
+	for flag, vs := range values {
+		if !cmd.Flags().Changed(flag) {
+			continue
+		}
+		if len(vs) == 0 || slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) == "" }) {
+			return fmt.Errorf("--%s was given an empty value: give one, or leave the flag out (see whoport --help)", flag)
+		}
+	}
+	return nil
 }
 
 // filter reads what the flags and queries ask into the filter Collect
@@ -53,6 +70,9 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 	if o.ipv4 != o.ipv6 {
 		f.Families = []inspect.Family{map[bool]inspect.Family{true: inspect.IPv4, false: inspect.IPv6}[o.ipv4]}
 	}
+	if err := checkGiven(cmd, map[string][]string{"state": o.states, "command": o.commands, "user": o.users, "class": o.classes}); err != nil {
+		return f, err
+	}
 	for _, name := range o.states {
 		st, ok := inspect.ParseState(strings.TrimSpace(name))
 		if !ok {
@@ -60,27 +80,27 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		}
 		f.States = append(f.States, st)
 	}
-	if cmd.Flags().Changed("pid") {
-		if o.pid <= 0 {
-			return f, fmt.Errorf("invalid --pid %d: give a process id, 1 or more", o.pid)
+	for _, pid := range o.pids {
+		if pid <= 0 {
+			return f, fmt.Errorf("invalid --pid %d: give a process id, 1 or more", pid)
 		}
-		f.PIDs = []int32{o.pid}
+		f.PIDs = append(f.PIDs, pid)
 	}
-	switch o.class {
-	case "":
-	case "system", "user", "dynamic":
-		f.Classes = []services.Class{map[string]services.Class{"system": services.System, "user": services.User, "dynamic": services.Dynamic}[o.class]}
-	default:
-		return f, fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", o.class)
+	for _, name := range o.classes {
+		c, ok := classes[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			return f, fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", name)
+		}
+		f.Classes = append(f.Classes, c)
 	}
-	if o.user != "" {
-		uid, err := sys.LookupUID(o.user)
+	for _, name := range o.users {
+		uid, err := sys.LookupUID(strings.TrimSpace(name))
 		if err != nil {
 			return f, err
 		}
-		f.UIDs = []uint32{uid}
+		f.UIDs = append(f.UIDs, uid)
 	}
-	f.Command = o.command
+	f.Commands = o.commands
 	return f, nil
 }
 
@@ -117,8 +137,45 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
-	rep := portsReport{snap: snap, qs: qs, opts: o, headers: portHeaders(qs, snap.Sockets, o, sys.Registry())}
+	set := inspect.NewQuerySet(qs)
+	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, headers: portHeaders(set, snap.Sockets, sys.Registry())}
+	if len(qs) > 0 && o.filtering(cmd) {
+		if rep.unfiltered, err = unfiltered(sys, qs, snap.Sockets); err != nil {
+			return out, err
+		}
+	}
 	return out, a.write(rep, sys)
+}
+
+// filtering reports whether flags narrow what the queries name.
+func (o *portOptions) filtering(cmd *cobra.Command) bool {
+	for _, name := range []string{"tcp", "udp", "ipv4", "ipv6", "state", "pid", "command", "user", "class"} {
+		if cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unfiltered gives, for each port asked for where the filters left no
+// socket, the sockets that are on it all the same (from the tables
+// alone), so that a filtered-out port is never called free.
+func unfiltered(sys inspect.System, qs []inspect.Query, kept []inspect.Socket) (map[uint16][]inspect.Socket, error) {
+	all, err := sys.Tables(inspect.Matcher(qs, false))
+	if err != nil {
+		return nil, err
+	}
+	shown := map[uint16]bool{}
+	for _, s := range kept {
+		shown[s.Local.Port()] = true
+	}
+	out := map[uint16][]inspect.Socket{}
+	for _, s := range all.Sockets {
+		if p := s.Local.Port(); !shown[p] {
+			out[p] = append(out[p], s)
+		}
+	}
+	return out, nil
 }
 
 // snapshotNotes adds what the command must say of how the snapshot was

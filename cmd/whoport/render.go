@@ -30,37 +30,37 @@ func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format,
 // answer writes the sockets the queries found, grouped by port: each port
 // asked for by itself is named even when nothing is on it.
 func (r *renderer) answer(rep portsReport) {
-	qs, socks, o := rep.qs, rep.snap.Sockets, rep.opts
+	set, socks, o := rep.queries, rep.snap.Sockets, rep.opts
 	byPort := make(map[uint16][]*inspect.Socket)
 	for i := range socks {
 		s := &socks[i]
 		port := s.Local.Port()
-		if !slices.ContainsFunc(qs, func(q inspect.Query) bool { return q.Match(s, false) }) {
+		if !set.Match(s, false) {
 			port = s.Remote.Port() // a client of the port
 		}
 		byPort[port] = append(byPort[port], s)
 	}
-	ports := make([]uint16, 0, len(byPort))
+	ports := slices.Clone(set.Singles())
 	for p := range byPort {
 		ports = append(ports, p)
 	}
-	var emptyRanges []inspect.Query
-	for _, q := range qs {
-		if q.First == q.Last {
-			ports = append(ports, q.First)
-		} else if !slices.ContainsFunc(ports, func(p uint16) bool { return q.First <= p && p <= q.Last }) {
+	slices.Sort(ports)
+	ports = slices.Compact(ports)
+	var emptyRanges []inspect.PortRange
+	for _, q := range set.Ranges() {
+		i, _ := slices.BinarySearch(ports, q.First)
+		if i == len(ports) || ports[i] > q.Last {
 			emptyRanges = append(emptyRanges, q)
 		}
 	}
-	slices.Sort(ports)
-	ports = slices.Compact(ports)
 	for i, port := range ports {
 		if i > 0 {
 			fmt.Fprintln(r.w)
 		}
-		protos := protosOf(qs, port, o)
+		asked := askedProtos(set, port, o)
+		protos := asked
 		if len(byPort[port]) > 0 { // name the port for the protocols in use
-			protos = protos[:0]
+			protos = nil
 			for _, s := range byPort[port] {
 				protos = append(protos, s.Proto)
 			}
@@ -69,7 +69,8 @@ func (r *renderer) answer(rep portsReport) {
 		}
 		r.header(port, protos, rep.headers[port])
 		if len(byPort[port]) == 0 {
-			fmt.Fprintf(r.w, "  %s\n", r.p.dim("not in use: no "+protoWords(protosOf(qs, port, o))+" socket on this port"))
+			fmt.Fprint(r.w, "  ")
+			r.notInUse(protoWords(asked), "this port", fmt.Sprint(port), rep.unfiltered[port])
 			continue
 		}
 		r.sockets(byPort[port])
@@ -78,32 +79,43 @@ func (r *renderer) answer(rep portsReport) {
 		if len(ports) > 0 {
 			fmt.Fprintln(r.w)
 		}
-		fmt.Fprintf(r.w, "%s  %s\n", r.p.port(fmt.Sprintf("%d-%d", q.First, q.Last)),
-			r.p.dim(fmt.Sprintf("not in use: no %s socket on these %d ports", protoWords(protosOf([]inspect.Query{q}, q.First, o)), int(q.Last)-int(q.First)+1)))
+		fmt.Fprintf(r.w, "%s  ", r.p.port(fmt.Sprintf("%d-%d", q.First, q.Last)))
+		var held []inspect.Socket
+		for p := q.First; ; p++ {
+			held = append(held, rep.unfiltered[p]...)
+			if p == q.Last {
+				break
+			}
+		}
+		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1), fmt.Sprintf("%d-%d", q.First, q.Last), held)
 	}
 }
 
-// protosOf gives the protocols asked about on port.
-func protosOf(qs []inspect.Query, port uint16, o portOptions) []services.Proto {
-	var ps []services.Proto
-	for _, q := range qs {
-		if q.First > port || port > q.Last {
-			continue
-		}
-		if q.Proto != "" {
-			ps = append(ps, q.Proto)
-		} else {
-			ps = append(ps, services.TCP, services.UDP)
+// notInUse says that no socket on where passed: none at all, or, when
+// filters left out the sockets there are (held), that the port is in
+// use all the same.
+func (r *renderer) notInUse(protos, where, ports string, held []inspect.Socket) {
+	if len(held) == 0 {
+		fmt.Fprintf(r.w, "%s\n", r.p.dim("not in use: no "+protos+" socket on "+where))
+		return
+	}
+	var kinds []string
+	for _, s := range held {
+		k := fmt.Sprintf("%s %s", s.Proto, s.State.Name(s.Proto))
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
 		}
 	}
-	if len(ps) == 0 {
-		ps = []services.Proto{services.TCP, services.UDP}
-	}
-	ps = slices.DeleteFunc(ps, func(p services.Proto) bool {
+	fmt.Fprintf(r.w, "%s\n", r.p.warn(fmt.Sprintf("no socket on %s matches the filters (%s is in use: %d %s, %s)",
+		ports, ports, len(held), plural(len(held), "socket", "sockets"), strings.Join(kinds, ", "))))
+}
+
+// askedProtos gives the protocols asked about on port, as the queries and
+// -t or -u narrow them.
+func askedProtos(set *inspect.QuerySet, port uint16, o portOptions) []services.Proto {
+	return slices.DeleteFunc(set.Protos(port), func(p services.Proto) bool {
 		return o.tcp != o.udp && (p == services.TCP) != o.tcp
 	})
-	slices.Sort(ps)
-	return slices.Compact(ps)
 }
 
 func protoWords(ps []services.Proto) string {

@@ -34,9 +34,14 @@ func (a *app) write(rep report, sys inspect.System) error {
 
 // portsReport is whoport [QUERY...]'s answer.
 type portsReport struct {
-	snap *inspect.Snapshot
-	qs   []inspect.Query
-	opts portOptions
+	snap    *inspect.Snapshot
+	qs      []inspect.Query
+	queries *inspect.QuerySet
+	opts    portOptions
+	// unfiltered are the sockets on the ports asked for, whatever the
+	// filters, where the filters left none: a port is not free because
+	// the filters hid what is on it.
+	unfiltered map[uint16][]inspect.Socket
 	// headers is what the registry says of each port the answer names,
 	// for each protocol.
 	headers map[uint16]map[services.Proto]services.Port
@@ -62,7 +67,7 @@ func (p portsReport) json() any { return newDocument(p.snap) }
 // portHeaders looks up what the registry says of the ports an answer
 // names: the single ports asked for, on TCP and UDP, and those of the
 // sockets found, on theirs.
-func portHeaders(qs []inspect.Query, socks []inspect.Socket, o portOptions, reg *services.Registry) map[uint16]map[services.Proto]services.Port {
+func portHeaders(set *inspect.QuerySet, socks []inspect.Socket, reg *services.Registry) map[uint16]map[services.Proto]services.Port {
 	h := map[uint16]map[services.Proto]services.Port{}
 	add := func(p services.Port) {
 		if h[p.Number] == nil {
@@ -70,11 +75,9 @@ func portHeaders(qs []inspect.Query, socks []inspect.Socket, o portOptions, reg 
 		}
 		h[p.Number][p.Proto] = p
 	}
-	for _, q := range qs {
-		if q.First == q.Last {
-			for _, proto := range []services.Proto{services.TCP, services.UDP} {
-				add(reg.Port(q.First, proto))
-			}
+	for _, port := range set.Singles() {
+		for _, proto := range []services.Proto{services.TCP, services.UDP} {
+			add(reg.Port(port, proto))
 		}
 	}
 	for _, s := range socks {

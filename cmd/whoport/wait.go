@@ -25,10 +25,13 @@ unless --reuseaddr); --taken waits until something listens on the port.
 Exit status: 0 reached, 1 timed out, 2 error.`,
 		Example: `  whoport wait 8080 --free && ./server
   ./server & whoport wait 8080 --taken --timeout 10s && curl localhost:8080`,
-		Args: cobra.ExactArgs(1),
+		Args: args(1, 1, "one port"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
 		if free == taken {
 			return outcome{}, fmt.Errorf("give one of --free and --taken")
+		}
+		if err := nonNegative("timeout", timeout); err != nil {
+			return outcome{}, err
 		}
 		return a.wait(cmd.Context(), args[0], o, taken, timeout)
 	})

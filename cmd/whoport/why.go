@@ -75,7 +75,7 @@ Exit status: 0 bindable, 1 not bindable, 2 error.`,
   whoport why 127.0.0.1:8080 --reuseaddr
   whoport why -6 8080
   whoport why --udp 53`,
-		Args: cobra.ExactArgs(1),
+		Args: args(1, 1, "one port"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.why(cmd.Context(), args[0], o)
 	})
