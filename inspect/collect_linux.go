@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shirou/gopsutil/v3/process"
@@ -157,6 +158,11 @@ type platformFacts struct {
 
 func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
 	dir := filepath.Join(d.sys.proc, strconv.Itoa(int(out.PID)))
+	if b, err := os.ReadFile(filepath.Join(dir, "comm")); err == nil && len(b) > 0 {
+		// The name as the process set it: status's Name (gopsutil's) is
+		// escaped by the kernel, a newline as \n, a backslash as \\.
+		out.Name = strings.TrimSuffix(string(b), "\n")
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
 		cg := cgroupPath(b)
 		out.Unit, out.UserUnit = unitOf(cg)

@@ -7,19 +7,14 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// FreePorts picks up to n ports in rng that bindable accepts, outside the
-// ephemeral range and the reserved ports: first those IANA has assigned
-// to nobody on TCP or UDP, then the others, each in order. Ports below
-// cfg.UnprivilegedPortStart are left out unless privileged: whoever asks
-// could not bind them.
-func FreePorts(reg *services.Registry, cfg NetConfig, rng PortRange, n int, privileged bool, bindable func(uint16) bool) []uint16 {
+// FreePorts picks up to n ports in rng that bindable accepts, among those
+// a server can count on (Candidate): first those IANA has assigned to
+// nobody on TCP or UDP, then the others, each in order.
+func FreePorts(reg *services.Registry, cfg NetConfig, rng PortRange, n int, bindable func(uint16) bool) []uint16 {
 	var unassigned, assigned []uint16
 	for p := int(rng.First); p <= int(rng.Last); p++ {
 		port := uint16(p)
-		if inRanges([]PortRange{cfg.Ephemeral}, port) || inRanges(cfg.Reserved, port) {
-			continue
-		}
-		if !privileged && port < cfg.UnprivilegedPortStart {
+		if Candidate(cfg, port) != "" {
 			continue
 		}
 		if reg.Port(port, services.TCP).Status == services.Unassigned && reg.Port(port, services.UDP).Status == services.Unassigned {
@@ -40,12 +35,31 @@ func FreePorts(reg *services.Registry, cfg NetConfig, rng PortRange, n int, priv
 	return out
 }
 
+// Candidate says why port is no port for a server to count on, or "" when
+// it is one: a port below net.ipv4.ip_unprivileged_port_start needs root
+// or CAP_NET_BIND_SERVICE, one in the ephemeral range can be taken by an
+// outgoing connection first, and a reserved one is set aside.
+func Candidate(cfg NetConfig, port uint16) string {
+	switch {
+	case port < cfg.UnprivilegedPortStart:
+		return "privileged"
+	case inRanges([]PortRange{cfg.Ephemeral}, port):
+		return "ephemeral"
+	case inRanges(cfg.Reserved, port):
+		return "reserved"
+	}
+	return ""
+}
+
 // BindableEverywhere is the condition that a server could bind port now on
-// TCP and UDP, IPv4 and IPv6: a dual-stack [::] bind, or 0.0.0.0 where the
-// host has no IPv6.
-func BindableEverywhere(p Prober) func(uint16) bool {
+// each of protos (TCP and UDP when none), IPv4 and IPv6: a dual-stack [::]
+// bind, or 0.0.0.0 where the host has no IPv6.
+func BindableEverywhere(p Prober, protos ...services.Proto) func(uint16) bool {
+	if len(protos) == 0 {
+		protos = []services.Proto{services.TCP, services.UDP}
+	}
 	return func(port uint16) bool {
-		for _, proto := range []services.Proto{services.TCP, services.UDP} {
+		for _, proto := range protos {
 			b := Bind{Proto: proto, Addr: netip.IPv6Unspecified(), Port: port}
 			err := p.Probe(b)
 			if err != nil && !InUse(err) {

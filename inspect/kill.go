@@ -15,32 +15,47 @@ type Target struct {
 // what it leaves alone.
 type KillPlan struct {
 	Targets []Target
-	// Listeners are the listening sockets whose addresses must be
-	// bindable again for the port to be free.
-	Listeners []*Socket
+	// Rebind are the sockets whose addresses must be bindable again
+	// for the port to be free: the listening ones, and with all every
+	// socket signalled.
+	Rebind []*Socket
 	// Hidden counts the sockets whose holders could not be seen.
 	Hidden int
+	// Others are the sockets that hold the port but are not signalled:
+	// bound and not listening (a TCP socket that never listened, a
+	// connected UDP socket) or held by a process left out, whose holders
+	// are none of the targets. They still make a bind fail.
+	Others []*Socket
 }
 
 // PlanKill picks the processes to signal among the sockets' holders: those
 // of the listening sockets, and with all those of the others too (clients
-// of the port). Targets are sorted by
-// pid.
-func PlanKill(socks []Socket, all bool) KillPlan {
+// of the port, sockets bound without listening). With pids, only those
+// processes are signalled. Targets are sorted by pid.
+func PlanKill(socks []Socket, all bool, pids []int32) KillPlan {
 	var plan KillPlan
 	byPID := map[int32]int{}
+	var others []*Socket
 	for i := range socks {
 		s := &socks[i]
-		switch {
-		case s.Listening():
-			plan.Listeners = append(plan.Listeners, s)
-		case !all:
+		if !s.Listening() && !all {
+			if s.Inode != 0 && s.State != TimeWait {
+				others = append(others, s)
+			}
 			continue
 		}
+		chosen := slices.DeleteFunc(slices.Clone(s.Holders), func(p *Process) bool {
+			return len(pids) > 0 && !slices.Contains(pids, p.PID)
+		})
+		if len(chosen) == 0 && len(s.Holders) > 0 {
+			others = append(others, s) // held by processes left out
+			continue
+		}
+		plan.Rebind = append(plan.Rebind, s)
 		if s.Hidden {
 			plan.Hidden++
 		}
-		for _, h := range s.Holders {
+		for _, h := range chosen {
 			j, ok := byPID[h.PID]
 			if !ok {
 				j = len(plan.Targets)
@@ -48,6 +63,12 @@ func PlanKill(socks []Socket, all bool) KillPlan {
 				plan.Targets = append(plan.Targets, Target{Process: h})
 			}
 			plan.Targets[j].Sockets = append(plan.Targets[j].Sockets, s)
+		}
+	}
+	for _, s := range others {
+		// A connection accepted by a target goes with it.
+		if !slices.ContainsFunc(s.Holders, func(p *Process) bool { _, ok := byPID[p.PID]; return ok }) {
+			plan.Others = append(plan.Others, s)
 		}
 	}
 	slices.SortFunc(plan.Targets, func(x, y Target) int { return int(x.Process.PID - y.Process.PID) })

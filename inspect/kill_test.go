@@ -25,12 +25,27 @@ func TestPlanKill(t *testing.T) {
 		}
 		return out
 	}
-	plan := PlanKill(socks, false)
-	if got := pids(plan); !slices.Equal(got, []int32{100, 101}) || len(plan.Listeners) != 2 || plan.Hidden != 1 {
-		t.Errorf("listeners only: got targets %v, %d listeners, %d hidden; want [100 101], 2, 1", got, len(plan.Listeners), plan.Hidden)
+	plan := PlanKill(socks, false, nil)
+	if got := pids(plan); !slices.Equal(got, []int32{100, 101}) || len(plan.Rebind) != 2 || plan.Hidden != 1 {
+		t.Errorf("listeners only: got targets %v, %d listeners, %d hidden; want [100 101], 2, 1", got, len(plan.Rebind), plan.Hidden)
 	}
-	if got := pids(PlanKill(socks, true)); !slices.Equal(got, []int32{100, 101, 300}) {
+	if got := pids(PlanKill(socks, true, nil)); !slices.Equal(got, []int32{100, 101, 300}) {
 		t.Errorf("with all: got %v, want the client too", got)
+	}
+	if plan := PlanKill(socks, false, []int32{101}); !slices.Equal(pids(plan), []int32{101}) {
+		t.Errorf("with pid 101: got %v, want only 101", pids(plan))
+	}
+	// A bound TCP socket that does not listen, and a connected UDP socket,
+	// still hold the port: named, not signalled, unless all.
+	bound := Socket{Proto: services.TCP, State: Close, Local: netip.MustParseAddrPort("0.0.0.0:81"), Inode: 5, Holders: []*Process{client}}
+	connected := Socket{Proto: services.UDP, State: Established, Local: netip.MustParseAddrPort("127.0.0.1:81"),
+		Remote: netip.MustParseAddrPort("127.0.0.1:53"), Inode: 6, Holders: []*Process{client}}
+	plan = PlanKill([]Socket{bound, connected}, false, nil)
+	if len(plan.Targets) != 0 || len(plan.Others) != 2 {
+		t.Errorf("bound and connected: got %d targets, %d others; want 0 and 2", len(plan.Targets), len(plan.Others))
+	}
+	if plan = PlanKill([]Socket{bound, connected}, true, nil); !slices.Equal(pids(plan), []int32{300}) || len(plan.Rebind) != 2 {
+		t.Errorf("with all: got %v and %d to wait for; want 300, and both", pids(plan), len(plan.Rebind))
 	}
 }
 

@@ -83,7 +83,7 @@ func TestSystemThatIsNotLiveActsOnNothing(t *testing.T) {
 	if err := s.Probe(Bind{Proto: services.TCP, Addr: netip.IPv4Unspecified(), Port: 8080}); !errors.Is(err, ErrNotLive) {
 		t.Errorf("Probe: got %v, want ErrNotLive", err)
 	}
-	if err := s.Signal(&Process{PID: 4242}, syscall.SIGCONT); !errors.Is(err, ErrNotLive) {
+	if err := s.Signal(&Process{PID: 4242}, syscall.SIGTERM); !errors.Is(err, ErrNotLive) {
 		t.Errorf("Signal: got %v, want ErrNotLive", err)
 	}
 }

@@ -75,7 +75,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	out := bufio.NewWriter(sink) // a listing is thousands of lines: one write, not one each
 	a.stdout = out
 	root := a.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(killHabits(args))
 	root.SetOut(out)
 	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)

@@ -121,7 +121,7 @@ func TestAuditEscapes(t *testing.T) {
 	if strings.Contains(r.stdout, "\x1b[31m\n") || strings.Contains(r.stdout, "\nx") {
 		t.Errorf("the name reached the output raw:\n%s", r.stdout)
 	}
-	if n := strings.Count(r.stdout, `py"th\on\x1b[31m\nx`); n != 3 { // the table's holder twice, one message
+	if n := strings.Count(r.stdout, `py"th\\on\x1b[31m\nx`); n != 3 { // the table's holder twice, one message
 		t.Errorf("got the escaped name %d times, want 3:\n%s", n, r.stdout)
 	}
 }

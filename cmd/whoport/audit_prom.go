@@ -43,7 +43,10 @@ func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFind
 			h, _ := inspect.MainHolder(s.Holders)
 			program, user = inspect.ProgramName(h), userName(h.UID, h.User)
 		}
-		service := serviceName(s)
+		service := "" // an unassigned port has none: a label, not a placeholder
+		if len(s.Port.Services) > 0 {
+			service = s.Port.Services[0].Name
+		}
 		labels := promLabels("proto", string(s.Proto), "address", s.Local.Addr().String(), "port", fmt.Sprint(s.Local.Port()),
 			"class", s.Port.Class.String(), "service", service, "program", program, "user", user)
 		if count[labels] == 0 {

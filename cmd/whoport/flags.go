@@ -98,3 +98,22 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// killSignal is kill(1)'s way to give a signal: -9, -KILL, -SIGKILL.
+var killSignal = regexp.MustCompile(`^-([0-9]{1,2}|[A-Z]+[0-9]*)$`)
+
+// killHabits rewrites "whoport kill -9 PORT" as "whoport kill --signal=9
+// PORT": the habit of kill(1), which flags would take for a bad flag.
+func killHabits(args []string) []string {
+	i := slices.Index(args, "kill")
+	if i < 0 || slices.Contains(args[:i], "--") {
+		return args
+	}
+	out := slices.Clone(args)
+	for j := i + 1; j < len(out) && out[j] != "--"; j++ {
+		if m := killSignal.FindStringSubmatch(out[j]); m != nil {
+			out[j] = "--signal=" + m[1]
+		}
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ type killOptions struct {
 	all, yes, dryRun, force bool
 	signal                  string
 	timeout                 time.Duration
+	pids                    []int32
 }
 
 func (a *app) killCommand() *cobra.Command {
@@ -49,6 +51,7 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 	f.StringVarP(&o.signal, "signal", "s", "TERM", "the `SIGNAL` to send: a name (TERM, INT, HUP, KILL, …) or a number")
 	f.BoolVarP(&o.force, "force", "f", false, "send KILL to those still holding the port after --timeout")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "how long to wait for the port to be free")
+	f.Int32SliceVarP(&o.pids, "pid", "p", nil, "signal only these `PIDS` among the holders (repeat it, or 1,2)")
 	return cmd
 }
 
@@ -78,9 +81,15 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 	if err != nil {
 		return out, err
 	}
-	plan := inspect.PlanKill(snap.Sockets, o.all)
-	rep := &killReport{Query: strings.Join(args, ", "), Signal: "SIG" + sigName(sig), DryRun: o.dryRun, plan: plan,
-		Targets: []jsonKillTarget{}, Sent: []signalResult{}, StillHeld: []stillHeld{}}
+	plan := inspect.PlanKill(snap.Sockets, o.all, o.pids)
+	rep := &killReport{Query: strings.Join(args, ", "), ports: len(args), Signal: "SIG" + sigName(sig), DryRun: o.dryRun, plan: plan,
+		Targets: []jsonKillTarget{}, Sent: []signalResult{}, StillHeld: []stillHeld{}, Others: []jsonSocket{}}
+	for _, s := range plan.Others {
+		rep.Others = append(rep.Others, newJSONSocket(s))
+	}
+	if len(plan.Others) > 0 && !o.all {
+		out.hint("--all signals the holders of the sockets that hold the port without listening too")
+	}
 	for _, t := range plan.Targets {
 		jt := jsonKillTarget{Holder: newJSONHolder(t.Process)}
 		for _, s := range t.Sockets {
@@ -92,7 +101,10 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 		out.hint("%s", hiddenHint(plan.Hidden, snap, sys.Identity().Root()))
 	}
 	switch {
-	case len(plan.Listeners) == 0 && len(plan.Targets) == 0:
+	case len(plan.Rebind) == 0 && len(plan.Targets) == 0 && len(plan.Others) > 0:
+		rep.Result, out.code = "not-listening", exitNotFound
+		return out, a.write(rep, sys)
+	case len(plan.Rebind) == 0 && len(plan.Targets) == 0:
 		rep.Result = "nothing"
 		return out, a.write(rep, sys)
 	case len(plan.Targets) == 0:
@@ -112,16 +124,26 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 			return out, a.write(rep, sys)
 		}
 	}
-	binds := make([]inspect.Bind, len(plan.Listeners))
-	for i, s := range plan.Listeners {
+	binds := make([]inspect.Bind, len(plan.Rebind))
+	for i, s := range plan.Rebind {
 		binds[i] = inspect.ReboundAs(s)
 	}
 	rep.Sent = signalAll(sys, plan.Targets, sig)
 	free, err := inspect.WaitUntil(ctx, a.clock, o.timeout, pollEvery, inspect.Bindable(sys, binds...))
 	if err == nil && !free && o.force && sig != syscall.SIGKILL {
+		// Those that hold it now: the targets that ignored the signal, and
+		// any process that inherited the socket from one of them.
+		now, err := sys.Collect(ctx, inspect.Matcher(qs, o.all))
+		if err != nil {
+			return out, err
+		}
 		rep.Forced, rep.ForcedAfter = true, o.timeout.String()
-		rep.Sent = append(rep.Sent, signalAll(sys, plan.Targets, syscall.SIGKILL)...)
+		rep.forced = inspect.PlanKill(now.Sockets, o.all, heirs(o.pids, plan.Targets, now.Sockets)).Targets
+		rep.Sent = append(rep.Sent, signalAll(sys, rep.forced, syscall.SIGKILL)...)
 		free, err = inspect.WaitUntil(ctx, a.clock, 2*time.Second, pollEvery, inspect.Bindable(sys, binds...))
+		if err != nil {
+			return out, err
+		}
 	}
 	if err != nil {
 		return out, err
@@ -166,16 +188,22 @@ type killReport struct {
 	Query  string `json:"query"`
 	Signal string `json:"signal"`
 	DryRun bool   `json:"dry_run"`
-	// Result is nothing (no socket), hidden (no holder seen), dry-run,
-	// declined, freed, or held.
+	// Result is nothing (no socket), not-listening (only sockets that do
+	// not listen, not signalled without --all), hidden (no holder seen),
+	// dry-run, declined, freed, or held.
 	Result      string           `json:"result"`
 	Targets     []jsonKillTarget `json:"targets"`
 	Sent        []signalResult   `json:"signals"`
 	Forced      bool             `json:"forced"` // KILL sent after the timeout
 	ForcedAfter string           `json:"-"`
 	StillHeld   []stillHeld      `json:"still_held"`
+	// Others are sockets that hold the port without listening, whose
+	// holders are not signalled (without --all).
+	Others []jsonSocket `json:"others"`
 
 	plan      inspect.KillPlan
+	forced    []inspect.Target // those sent KILL
+	ports     int
 	planShown bool // the plan was written before the question
 }
 
@@ -205,6 +233,39 @@ type stillHeld struct {
 
 func (rep *killReport) json() any { return rep }
 
+// othersText writes the sockets that hold the port but are not signalled.
+func (rep *killReport) othersText(r *renderer) {
+	for _, s := range rep.plan.Others {
+		who := r.noHolder(s)
+		if len(s.Holders) > 0 {
+			h, more := inspect.MainHolder(s.Holders)
+			who = fmt.Sprintf("pid %d (%s)", h.PID, clean(h.Name))
+			if len(more) > 0 {
+				who += fmt.Sprintf(" +%d", len(more))
+			}
+		}
+		r.printf("%s%s  %s\n", holderIndent, r.socketWords(s), who)
+	}
+}
+
+// heirs gives the pids to send KILL to: those asked for, and the
+// processes that hold the sockets now whose parent was signalled (they
+// inherited the socket), or nil (all holders) when no pid was asked.
+func heirs(asked []int32, signalled []inspect.Target, now []inspect.Socket) []int32 {
+	if len(asked) == 0 {
+		return nil
+	}
+	pids := slices.Clone(asked)
+	for _, s := range now {
+		for _, h := range s.Holders {
+			if slices.ContainsFunc(signalled, func(t inspect.Target) bool { return t.Process.PID == h.PPID }) {
+				pids = append(pids, h.PID)
+			}
+		}
+	}
+	return pids
+}
+
 // planText writes who would be signalled.
 func (rep *killReport) planText(r *renderer) {
 	verb := "will send"
@@ -218,6 +279,10 @@ func (rep *killReport) planText(r *renderer) {
 			r.printf("%s  %s\n", holderIndent, r.p.dim(r.socketWords(s)))
 		}
 	}
+	if len(rep.plan.Others) > 0 {
+		r.printf("not signalled, holding the port without listening:\n")
+		rep.othersText(r)
+	}
 }
 
 func (rep *killReport) text(r *renderer) {
@@ -227,6 +292,11 @@ func (rep *killReport) text(r *renderer) {
 		return
 	case "hidden":
 		r.printf("%s is in use, but its holders are hidden: nothing to signal\n", rep.Query)
+		return
+	case "not-listening":
+		r.printf("nothing listens on %s, but %d %s %s it:\n", rep.Query, len(rep.plan.Others),
+			plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		rep.othersText(r)
 		return
 	}
 	if !rep.planShown {
@@ -241,7 +311,7 @@ func (rep *killReport) text(r *renderer) {
 		return
 	}
 	for i, s := range rep.Sent {
-		if rep.Forced && i == len(rep.Sent)-len(rep.plan.Targets) {
+		if rep.Forced && i == len(rep.Sent)-len(rep.forced) {
 			r.printf("still held after %s: sending SIGKILL\n", rep.ForcedAfter)
 		}
 		switch s.Result {
@@ -256,10 +326,10 @@ func (rep *killReport) text(r *renderer) {
 		}
 	}
 	if rep.Result == "freed" {
-		r.printf("%s is free now\n", rep.Query)
+		r.printf("%s %s free now\n", rep.Query, plural(rep.ports, "is", "are"))
 		return
 	}
-	r.printf("%s is still held:\n", rep.Query)
+	r.printf("%s %s still held:\n", rep.Query, plural(rep.ports, "is", "are"))
 	for _, h := range rep.StillHeld {
 		if h.PID == 0 {
 			r.printf("%s%s holds %s\n", holderIndent, h.NoHolder, h.Socket)

@@ -43,7 +43,7 @@ func newPalette(on bool) palette {
 func clean(s string) string {
 	ok := true
 	for _, r := range s {
-		if r == utf8.RuneError || !printable(r) {
+		if r == utf8.RuneError || !printable(r) || r == '\\' {
 			ok = false
 			break
 		}
@@ -57,6 +57,8 @@ func clean(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\': // so that an escape below is never ambiguous
+			b.WriteString(`\\`)
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':

@@ -143,10 +143,7 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 		rep.Errno = errnoOf(probe)
 		out.code = exitNotFound
 	}
-	for _, f := range inspect.Explain(b, snap.Sockets, cfg) {
-		if probe == nil {
-			f.Blocking = false // the kernel took the bind: nothing blocks it now
-		}
+	for _, f := range inspect.Reconcile(inspect.Explain(b, snap.Sockets, cfg), probe) {
 		jf := jsonFinding{Code: f.Code, Blocking: f.Blocking, Message: f.Message, Fix: f.Fix}
 		if f.Socket != nil {
 			js := newJSONSocket(f.Socket)
