@@ -138,6 +138,41 @@ func holderMain(mode, arg string) int {
 		}
 		keep = append(keep, c)
 		say("local", c.LocalAddr().(*net.TCPAddr).Port)
+	case "bound": // a TCP socket bound to 127.0.0.1 that does not listen
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return fail(err)
+		}
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return fail(err)
+		}
+		sa, err := syscall.Getsockname(fd)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, os.NewFile(uintptr(fd), "bound"))
+		say("port", sa.(*syscall.SockaddrInet4).Port)
+	case "respawn": // a listener that, on SIGTERM, hands it to a new child and exits
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		f, err := l.(*net.TCPListener).File()
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, l, f)
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		go func() {
+			<-term
+			heir, err := startChildEnv("inherit", "", []string{"WHOPORT_TEST_STAY=1", "WHOPORT_TEST_IGNORE_TERM=1"}, f)
+			if err == nil {
+				os.WriteFile(arg, []byte(fmt.Sprint(heir.pid)), 0o644) // where the test finds it
+			}
+			os.Exit(0)
+		}()
+		say("port", l.Addr().(*net.TCPAddr).Port)
 	default:
 		return fail(fmt.Errorf("unknown mode %q", mode))
 	}
