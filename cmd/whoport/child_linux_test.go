@@ -291,6 +291,9 @@ func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
 	return c
 }
 
+// pidString is the child's pid, as an argument.
+func (c *child) pidString() string { return strconv.Itoa(int(c.pid)) }
+
 func (c *child) port(t *testing.T, key string) string {
 	t.Helper()
 	p, ok := c.said[key]
