@@ -82,12 +82,12 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 		return out, err
 	}
 	plan := inspect.PlanKill(snap.Sockets, o.all, o.pids)
-	rep := &killReport{Query: strings.Join(args, ", "), ports: len(args), Signal: "SIG" + sigName(sig), DryRun: o.dryRun, plan: plan,
+	rep := &killReport{Query: strings.Join(args, ", "), ports: len(args), pidsGiven: len(o.pids) > 0, Signal: "SIG" + sigName(sig), DryRun: o.dryRun, plan: plan,
 		Targets: []jsonKillTarget{}, Sent: []signalResult{}, StillHeld: []stillHeld{}, Others: []jsonSocket{}}
 	for _, s := range plan.Others {
 		rep.Others = append(rep.Others, newJSONSocket(s))
 	}
-	if len(plan.Others) > 0 && !o.all {
+	if len(plan.Others) > 0 && !o.all && len(o.pids) == 0 {
 		out.hint("--all signals the holders of the sockets that hold the port without listening too")
 	}
 	for _, t := range plan.Targets {
@@ -148,6 +148,10 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 	if err != nil {
 		return out, err
 	}
+	if free && len(plan.Others) > 0 { // those signalled are gone, the others hold on
+		rep.Result, out.code = "others-hold", exitNotFound
+		return out, a.write(rep, sys)
+	}
 	if free {
 		rep.Result = "freed"
 		return out, a.write(rep, sys)
@@ -190,7 +194,8 @@ type killReport struct {
 	DryRun bool   `json:"dry_run"`
 	// Result is nothing (no socket), not-listening (only sockets that do
 	// not listen, not signalled without --all), hidden (no holder seen),
-	// dry-run, declined, freed, or held.
+	// dry-run, declined, freed, others-hold (those signalled are gone,
+	// sockets not signalled hold the port), or held.
 	Result      string           `json:"result"`
 	Targets     []jsonKillTarget `json:"targets"`
 	Sent        []signalResult   `json:"signals"`
@@ -204,6 +209,7 @@ type killReport struct {
 	plan      inspect.KillPlan
 	forced    []inspect.Target // those sent KILL
 	ports     int
+	pidsGiven bool
 	planShown bool // the plan was written before the question
 }
 
@@ -280,7 +286,7 @@ func (rep *killReport) planText(r *renderer) {
 		}
 	}
 	if len(rep.plan.Others) > 0 {
-		r.printf("not signalled, holding the port without listening:\n")
+		r.printf("not signalled, holding the port too:\n")
 		rep.othersText(r)
 	}
 }
@@ -294,8 +300,13 @@ func (rep *killReport) text(r *renderer) {
 		r.printf("%s is in use, but its holders are hidden: nothing to signal\n", rep.Query)
 		return
 	case "not-listening":
-		r.printf("nothing listens on %s, but %d %s %s it:\n", rep.Query, len(rep.plan.Others),
-			plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		if rep.pidsGiven {
+			r.printf("none of the pids given holds %s; %d %s %s it:\n", rep.Query, len(rep.plan.Others),
+				plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		} else {
+			r.printf("nothing listens on %s, but %d %s %s it:\n", rep.Query, len(rep.plan.Others),
+				plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		}
 		rep.othersText(r)
 		return
 	}
@@ -325,8 +336,12 @@ func (rep *killReport) text(r *renderer) {
 			r.printf("pid %d: not signalled: %s\n", s.PID, clean(s.Error))
 		}
 	}
-	if rep.Result == "freed" {
+	switch rep.Result {
+	case "freed":
 		r.printf("%s %s free now\n", rep.Query, plural(rep.ports, "is", "are"))
+		return
+	case "others-hold":
+		r.printf("the sockets signalled are gone; %s %s still held by the others above\n", rep.Query, plural(rep.ports, "is", "are"))
 		return
 	}
 	r.printf("%s %s still held:\n", rep.Query, plural(rep.ports, "is", "are"))
