@@ -16,8 +16,8 @@ type Target struct {
 type KillPlan struct {
 	Targets []Target
 	// Rebind are the sockets whose addresses must be bindable again
-	// for the port to be free: the listening ones, and with all every
-	// socket signalled.
+	// for the port to be free: the listening ones, and with all the
+	// bound ones signalled (connections go with their holders).
 	Rebind []*Socket
 	// Hidden counts the sockets whose holders could not be seen.
 	Hidden int
@@ -51,7 +51,9 @@ func PlanKill(socks []Socket, all bool, pids []int32) KillPlan {
 			others = append(others, s) // held by processes left out
 			continue
 		}
-		plan.Rebind = append(plan.Rebind, s)
+		if s.Remote.Port() == 0 { // a connection goes with its holder; its address is not the port's
+			plan.Rebind = append(plan.Rebind, s)
+		}
 		if s.Hidden {
 			plan.Hidden++
 		}
