@@ -39,6 +39,7 @@ type app struct {
 	getenv         func(string) string
 	clock          inspect.Clock
 	open           func(root string) (inspect.System, error)
+	width          int // of the terminal stdout is, for the listing; 0 for no limit
 
 	procRoot  string
 	colorMode string
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newApp(stdout, stderr io.Writer) *app {
 	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv,
-		clock: inspect.RealClock{}, open: inspect.Open}
+		clock: inspect.RealClock{}, open: inspect.Open, width: outputWidth(stdout, os.Getenv("COLUMNS"))}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -193,8 +194,12 @@ func flagError(_ *cobra.Command, err error) error {
 const (
 	formatText = "text"
 	formatJSON = "json"
+	formatTSV  = "tsv"
 	formatProm = "prom"
 )
+
+// formats are every format some command writes.
+var formats = []string{formatText, formatJSON, formatTSV, formatProm}
 
 // formatsOf lists the formats cmd writes.
 func formatsOf(cmd *cobra.Command) []string {
@@ -219,8 +224,8 @@ func (a *app) checkFormat(cmd *cobra.Command) error {
 	}
 	ok := formatsOf(cmd)
 	if !slices.Contains(ok, a.format) {
-		if !slices.Contains([]string{formatText, formatJSON, formatProm}, a.format) {
-			return fmt.Errorf("unknown --format %q: use text, json or prom", a.format)
+		if !slices.Contains(formats, a.format) {
+			return fmt.Errorf("unknown --format %q: use text, json, tsv or prom", a.format)
 		}
 		return fmt.Errorf("%s writes %s, not %s", cmd.CommandPath(), strings.Join(ok, " or "), a.format)
 	}
@@ -258,7 +263,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
-	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+	}, "text,json,tsv,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.ports(cmd, args, o)
 	})
 	root.SetVersionTemplate(fmt.Sprintf("whoport {{.Version}} (IANA registry of %s)\n", services.Date))
@@ -266,7 +271,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
-	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, or prom (audit)")
+	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, tsv (the listing) or prom (the listing, audit)")
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)

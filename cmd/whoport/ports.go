@@ -22,6 +22,8 @@ type portOptions struct {
 	command    string
 	user       string
 	class      string
+	exposed    bool
+	shapeOptions
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
@@ -38,6 +40,8 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
 	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
 	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
+	f.BoolVar(&o.exposed, "exposed", false, "listeners reachable from outside this host only: not on loopback, not link-local")
+	o.shapeOptions.flags(cmd)
 }
 
 // filter reads what the flags and queries ask into the filter Collect
@@ -81,6 +85,7 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		f.UIDs = []uint32{uid}
 	}
 	f.Command = o.command
+	f.Exposed = o.exposed
 	return f, nil
 }
 
@@ -93,6 +98,9 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	}
 	if o.byProcess && a.format != formatText {
 		return out, fmt.Errorf("--by-process is a way to print text; the JSON lists every socket with its holders")
+	}
+	if err := o.shapeOptions.check(cmd, a.format, o.quiet, o.byProcess); err != nil {
+		return out, err
 	}
 	sys, err := a.system()
 	if err != nil {
@@ -117,7 +125,8 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
-	rep := portsReport{snap: snap, qs: qs, opts: o, headers: portHeaders(qs, snap.Sockets, o, sys.Registry())}
+	sortListing(snap.Sockets, o.sortBy)
+	rep := portsReport{snap: snap, qs: qs, opts: o, shaped: o.shaped(cmd), headers: portHeaders(qs, snap.Sockets, o, sys.Registry())}
 	return out, a.write(rep, sys)
 }
 
