@@ -33,9 +33,10 @@ func (o *shapeOptions) shaped(cmd *cobra.Command) bool {
 	return cmd.Flags().Changed("no-header") || cmd.Flags().Changed("sort") || cmd.Flags().Changed("columns")
 }
 
-// check refuses what cannot be shaped: an unknown sort key or column, and
-// shapes asked of a form that has none.
-func (o *shapeOptions) check(cmd *cobra.Command, format string, quiet, byProcess bool) error {
+// checkForm refuses what the form asked cannot write: an unknown sort
+// key or column, a shape asked of a form that has none, and connections
+// in the Prometheus form, whose labels must stay few.
+func (o *portOptions) checkForm(cmd *cobra.Command, format string) error {
 	if !slices.Contains(sortKeys, o.sortBy) {
 		return fmt.Errorf("unknown --sort %q: use %s", o.sortBy, strings.Join(sortKeys, ", "))
 	}
@@ -47,10 +48,12 @@ func (o *shapeOptions) check(cmd *cobra.Command, format string, quiet, byProcess
 	}
 	table := cmd.Flags().Changed("no-header") || cmd.Flags().Changed("columns")
 	switch {
+	case format == formatProm && (o.all || len(o.states) > 0):
+		return fmt.Errorf("--format prom writes listeners only, whose labels stay few: leave out -a and --state")
 	case !o.shaped(cmd):
-	case quiet:
+	case o.quiet:
 		return fmt.Errorf("-q prints pids alone, with no columns to shape: leave out --no-header, --sort and -o")
-	case byProcess:
+	case o.byProcess:
 		return fmt.Errorf("--by-process groups sockets by process, with no columns to shape: leave out --no-header, --sort and -o")
 	case table && format != formatText && format != formatTSV:
 		return fmt.Errorf("--no-header and -o shape the text and tsv listing; --format %s has no columns", format)

@@ -99,7 +99,7 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	if o.byProcess && a.format != formatText {
 		return out, fmt.Errorf("--by-process is a way to print text; the JSON lists every socket with its holders")
 	}
-	if err := o.shapeOptions.check(cmd, a.format, o.quiet, o.byProcess); err != nil {
+	if err := o.checkForm(cmd, a.format); err != nil {
 		return out, err
 	}
 	sys, err := a.system()
