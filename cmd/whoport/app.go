@@ -16,11 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // Exit statuses, as grep and fuser use them.
 const (
@@ -262,11 +258,11 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       versionLine(),
 	}, "text,json,tsv,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
 		return a.ports(cmd, args, o)
 	})
-	root.SetVersionTemplate(fmt.Sprintf("whoport {{.Version}} (IANA registry of %s)\n", services.Date))
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
