@@ -36,6 +36,7 @@ type app struct {
 	clock          inspect.Clock
 	open           func(root string) (inspect.System, error)
 	width          int // of the terminal stdout is, for the listing; 0 for no limit
+	completeWalk   int // the most open files on a host for completion to find holders
 
 	procRoot  string
 	colorMode string
@@ -65,7 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newApp(stdout, stderr io.Writer) *app {
 	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv,
-		clock: inspect.RealClock{}, open: inspect.Open, width: outputWidth(stdout, os.Getenv("COLUMNS"))}
+		clock: inspect.RealClock{}, open: inspect.Open, width: outputWidth(stdout, os.Getenv("COLUMNS")),
+		completeWalk: completeWalkFiles}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -271,6 +273,7 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
+	a.addCompletions(root)
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch a.colorMode {
 		case "auto", "always", "never":
