@@ -29,8 +29,15 @@ type portOptions struct {
 func (o *portOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print the pids of the holders only, one per line")
-	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVar(&o.byProcess, "by-process", false, "group the sockets by the process that holds them")
+	o.filterFlags(cmd)
+	o.shapeOptions.flags(cmd)
+}
+
+// filterFlags are the flags that choose sockets, which watch takes too.
+func (o *portOptions) filterFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVarP(&o.tcp, "tcp", "t", false, "TCP sockets only")
 	f.BoolVarP(&o.udp, "udp", "u", false, "UDP sockets only")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "IPv4 sockets only")
@@ -41,7 +48,6 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
 	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
 	f.BoolVar(&o.exposed, "exposed", false, "listeners reachable from outside this host only: not on loopback, not link-local")
-	o.shapeOptions.flags(cmd)
 }
 
 // filter reads what the flags and queries ask into the filter Collect
