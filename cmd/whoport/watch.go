@@ -37,9 +37,9 @@ that holds it. --json writes one JSON object per line:
 
 It reads the socket tables every --interval, which costs milliseconds, and
 reads processes' descriptors only to find the holders of sockets that are
-new, and then rests nine times as long as that took before it reads them
-again (new sockets wait meanwhile), so it may be left running. wait --taken
-is watch for one listener.
+new, and then rests twice as long as that took before it reads them again
+(new sockets wait meanwhile), so it may be left running. wait --taken is
+watch for one listener.
 
 Exit status: 0 it saw a change (--count changes, if given), 1 --timeout ran
 out first, 2 error. Without --count and --timeout it runs until interrupted.`,
@@ -110,9 +110,11 @@ type watcher struct {
 }
 
 // walkRest is how many times as long as a walk took watch waits before
-// the next one: the walks take at most a tenth of the time, however
-// busily sockets come and go.
-const walkRest = 9
+// the next one: walks take at most a third of the time however busily
+// sockets come and go, and a new socket waits at most twice a walk. (A
+// longer rest saves more, but delays more: on a host where a walk takes
+// half a second, nine times as long held events back by four seconds.)
+const walkRest = 2
 
 // poll reads the tables (no holders: milliseconds), and for the sockets
 // that are new, and only then, finds their holders. It gives what
