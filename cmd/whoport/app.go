@@ -256,6 +256,10 @@ what the port is (its IANA class and service name).
 Queries: 8080, :8080, 127.0.0.1:8080, [::1]:8080, 8080/udp, udp:8080,
 8000-8100, or a service name such as ssh or http-alt.
 
+For scripts: --format json, --format tsv (with -o, --sort and --no-header to
+shape the listing), or --format prom for node_exporter's textfile collector.
+On a terminal the listing is cut to its width, the command line only.
+
 Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
