@@ -217,15 +217,7 @@ func (a *app) watch(cmd *cobra.Command, args []string, o portOptions, wo watchOp
 	if wo.interval <= 0 {
 		return out, fmt.Errorf("--interval must be more than 0, such as 250ms")
 	}
-	sys, err := a.system()
-	if err != nil {
-		return out, err
-	}
-	qs, err := socketQueries(args, sys.Registry())
-	if err != nil {
-		return out, err
-	}
-	filter, err := o.filter(cmd, qs, sys)
+	sys, _, filter, err := a.socketFilter(cmd, args, o)
 	if err != nil {
 		return out, err
 	}
@@ -329,4 +321,19 @@ func (r *renderer) watchLine(ev *watchEvent) {
 		cmd = fit(cmd, max(r.width-visibleWidth(line)-2, len("COMMAND")))
 	}
 	fmt.Fprintln(r.w, strings.TrimRight(line+"  "+cmd, " "))
+}
+
+// socketFilter opens the host and reads the queries and the filter flags
+// into the filter Collect takes: what whoport and watch ask the same way.
+func (a *app) socketFilter(cmd *cobra.Command, args []string, o portOptions) (inspect.System, []inspect.Query, inspect.Filter, error) {
+	sys, err := a.system()
+	if err != nil {
+		return sys, nil, inspect.Filter{}, err
+	}
+	qs, err := socketQueries(args, sys.Registry())
+	if err != nil {
+		return sys, nil, inspect.Filter{}, err
+	}
+	f, err := o.filter(cmd, qs, sys)
+	return sys, qs, f, err
 }
