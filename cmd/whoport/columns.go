@@ -22,7 +22,7 @@ type shapeOptions struct {
 
 func (o *shapeOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.BoolVar(&o.noHeader, "no-header", false, "leave out the listing's header line and closing count")
+	boolVar(f, &o.noHeader, "no-header", "leave out the listing's header line and closing count")
 	f.StringVar(&o.sortBy, "sort", "port", "order the sockets by `KEY`: port, pid, proc (the holder's name) or state")
 	f.StringSliceVarP(&o.columns, "columns", "o", nil, "the listing's `COLUMNS`, in order: "+strings.Join(columnNames(), ","))
 }

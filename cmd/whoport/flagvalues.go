@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // durationFlag is a flag that takes a duration of 0 or more, and says
@@ -50,4 +52,35 @@ func (f countFlag) Set(s string) error {
 	}
 	*f.n = n
 	return nil
+}
+
+// boolFlag is a flag that is on or off, and says so in words when it is
+// given a value that is neither (--exposed=maybe).
+type boolFlag struct{ b *bool }
+
+func (f boolFlag) String() string {
+	if f.b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*f.b)
+}
+
+func (f boolFlag) Type() string { return "bool" }
+
+func (f boolFlag) IsBoolFlag() bool { return true }
+
+func (f boolFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("give true or false, or the flag alone")
+	}
+	*f.b = b
+	return nil
+}
+
+// boolVar defines a flag that is on or off, as pflag's BoolVar does, with
+// boolFlag's words for a bad value.
+func boolVar(fs *pflag.FlagSet, p *bool, name, usage string) {
+	fs.Var(boolFlag{p}, name, usage)
+	fs.Lookup(name).NoOptDefVal = "true"
 }

@@ -47,7 +47,7 @@ func (o *portOptions) filterFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
 	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
 	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
-	f.BoolVar(&o.exposed, "exposed", false, "listeners reachable from outside this host only: not on loopback, not link-local")
+	boolVar(f, &o.exposed, "exposed", "listeners reachable from outside this host only: not on loopback, not link-local")
 }
 
 // filter reads what the flags and queries ask into the filter Collect

@@ -107,11 +107,13 @@ func TestShapeBadInput(t *testing.T) {
 		{[]string{"--by-process", "-o", "pid"}, "--by-process groups sockets by process"},
 		{[]string{"--format", "tsv", "--by-process"}, "--by-process is a way to print text"},
 		{[]string{"--format", "csv"}, `unknown --format "csv": use text, json, tsv or prom`},
+		{[]string{"--exposed=maybe"}, `invalid argument "maybe" for "--exposed" flag: give true or false, or the flag alone`},
+		{[]string{"--no-header=2"}, `invalid argument "2" for "--no-header" flag: give true or false, or the flag alone`},
 		{[]string{"lookup", "--format", "tsv", "80"}, "whoport lookup writes text or json, not tsv"},
 	} {
 		r := runIn(c.args...)
 		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-		if r.code != 2 || len(lines) != 1 || !strings.Contains(lines[0], c.want) || r.stdout != "" {
+		if r.code != 2 || len(lines) != 1 || !strings.Contains(lines[0], c.want) || r.stdout != "" || strings.Contains(r.stderr, "strconv") {
 			t.Errorf("whoport %q: exit %d, stdout %q, stderr:\n%s\nwant exit 2 and one line with %q", c.args, r.code, r.stdout, r.stderr, c.want)
 		}
 	}
