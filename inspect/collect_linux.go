@@ -20,7 +20,7 @@ import (
 // /proc/net, and Fallback says why. Any other proc root is read through its
 // /proc/net files. Holders are found in one parallel walk of /proc/*/fd,
 // skipped when no socket passes, and narrowed to the processes the filter
-// names when it names them.
+// names when it names them; with the filter's NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	snap, err := s.tables(f)
 	if err != nil {
@@ -33,7 +33,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 		}
 	}
 	var scan fdScan
-	if len(want) > 0 {
+	if len(want) > 0 && !f.NoHolders {
 		pids, err := listPIDs(s.proc)
 		if err != nil {
 			return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
@@ -47,7 +47,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	d := &describer{ctx: s.gopsutil(ctx), sys: s}
 	d.plat.boot, _ = bootTime(s.proc)
 	procs := d.describeAll(pidsOf(scan.holders))
-	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0 || s.hidepid != "")
+	attach(snap.Sockets, scan.holders, procs, !f.NoHolders && (len(scan.unreadable) > 0 || s.hidepid != ""))
 	snap.Unreadable = scan.unreadable
 	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
 	reg := s.Registry()

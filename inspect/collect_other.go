@@ -19,7 +19,8 @@ import (
 // Collect reads the TCP and UDP sockets the filter passes and the
 // processes that hold them, through gopsutil's net.Connections. Without
 // inodes, sockets with the same addresses and state are folded into one
-// with all their holders.
+// with all their holders. With the filter's NoHolders no process is
+// described.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	conns, err := net.ConnectionsWithContext(ctx, "inet")
 	if err != nil {
@@ -47,6 +48,9 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			index[k] = i
 			sk.Inode = uint64(i + 1) // a stand-in, to tie holders to sockets
 			snap.Sockets = append(snap.Sockets, sk)
+		}
+		if f.NoHolders {
+			continue
 		}
 		if c.Pid > 0 {
 			holders[uint64(i+1)] = append(holders[uint64(i+1)], c.Pid)

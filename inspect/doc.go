@@ -20,6 +20,13 @@
 //     process details come from gopsutil and PROC/PID/{stat,status,cgroup,
 //     environ} (process.go, collect_linux.go, stat_linux.go, cgroup.go).
 //     Elsewhere gopsutil's net.Connections supplies both (collect_other.go).
+//     [Filter.NoHolders] asks for the tables alone, which cost milliseconds
+//     where the holders cost a walk: what completion and watch read again
+//     and again.
+//   - [System.OpenFiles] reads PROC/sys/fs/file-nr, the size of a walk;
+//     [System.Processes] lists pids with their names and users
+//     (names_linux.go, names_other.go), and [System.Users] the accounts of
+//     /etc/passwd (users_list.go): what a shell's completion offers.
 //   - [System.NetConfig] reads the kernel's port settings under
 //     PROC/sys/net (sysctl.go).
 //   - [System.Probe] binds a socket and closes it (probe_unix.go,
@@ -31,8 +38,8 @@
 //     from the user database (users.go, process.go). [System.Registry] is
 //     the port registry, with the live host's /etc/services.
 //
-// Everything else (queries, filters, [Explain], [PlanKill], [WaitUntil],
-// [FreePorts], [Audit]) is pure functions over plain data; those that must
+// Everything else (queries, filters, [Exposed], [Explain], [PlanKill],
+// [WaitUntil], [FreePorts], [Audit]) is pure functions over plain data; those that must
 // probe or wait take a [Prober] and a [Clock], so tests give them fakes.
 //
 // Missing privileges are data, not errors: a socket whose holder could not

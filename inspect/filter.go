@@ -24,6 +24,7 @@ type Filter struct {
 	States    []State
 	Listening bool // TCP listeners and bound, unconnected UDP sockets only
 	Classes   []services.Class
+	Exposed   bool // listeners reachable from outside the host only (see Exposed)
 
 	// Conditions on the holders, known once they are found: a socket
 	// passes when one of its holders does.
@@ -34,6 +35,12 @@ type Filter struct {
 	// Keep is any further condition on the socket itself, for what the
 	// fields above cannot say (a query's addresses).
 	Keep func(*Socket) bool
+
+	// NoHolders asks for the socket tables alone: Collect looks for no
+	// holder (no descriptor is read), so no socket has Holders or Hidden,
+	// and the conditions on holders are not applied. The tables cost
+	// milliseconds where the holders cost a walk of every process.
+	NoHolders bool
 }
 
 // Match reports whether the socket itself passes the filter: every
@@ -48,6 +55,8 @@ func (f *Filter) Match(s *Socket) bool {
 		return false
 	case len(f.Classes) > 0 && !slices.Contains(f.Classes, services.ClassOf(s.Local.Port())):
 		return false
+	case f.Exposed && !Exposed(s):
+		return false
 	case len(f.Ports) > 0 && !inRanges(f.Ports, s.Local.Port()) &&
 		!(f.Peers && s.Remote.Port() != 0 && inRanges(f.Ports, s.Remote.Port())):
 		return false
@@ -57,8 +66,12 @@ func (f *Filter) Match(s *Socket) bool {
 
 // MatchHeld reports whether the socket passes the conditions on its
 // holders: one of them has a pid and a command asked for, and the socket
-// or one of its holders belongs to a user asked for.
+// or one of its holders belongs to a user asked for. With NoHolders every
+// socket passes.
 func (f *Filter) MatchHeld(s *Socket) bool {
+	if f.NoHolders {
+		return true
+	}
 	holds := func(ok func(*Process) bool) bool { return slices.ContainsFunc(s.Holders, ok) }
 	switch {
 	case len(f.PIDs) > 0 && !holds(func(p *Process) bool { return slices.Contains(f.PIDs, p.PID) }):
@@ -89,7 +102,7 @@ func (f *Filter) stateMask(p services.Proto) uint32 {
 			mask |= 1 << st
 		}
 	}
-	if f.Listening {
+	if f.Listening || f.Exposed {
 		listen := uint32(1 << Listen)
 		if p == services.UDP {
 			listen = 1 << Close

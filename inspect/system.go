@@ -125,9 +125,11 @@ func attach(socks []Socket, holders map[uint64][]int32, procs map[int32]*Process
 }
 
 // sortSockets orders sockets by port, then protocol, listeners first,
-// then family and addresses.
+// then family, addresses and inode: a total order, so an unstable sort
+// gives one answer, and moves the (large) sockets far less than a stable
+// one (a third of the time of a listing of 18,000 sockets went to it).
 func sortSockets(socks []Socket) {
-	slices.SortStableFunc(socks, func(a, b Socket) int {
+	slices.SortFunc(socks, func(a, b Socket) int {
 		return cmp.Or(
 			cmp.Compare(a.Local.Port(), b.Local.Port()),
 			cmp.Compare(a.Proto, b.Proto),

@@ -18,9 +18,6 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // Exit statuses, as grep and fuser use them.
 const (
 	exitFound    = 0 // in use, found, done
@@ -38,6 +35,8 @@ type app struct {
 	getenv         func(string) string
 	clock          inspect.Clock
 	open           func(root string) (inspect.System, error)
+	width          int // of the terminal stdout is, for the listing; 0 for no limit
+	completeWalk   int // the most open files on a host for completion to find holders
 
 	procRoot  string
 	colorMode string
@@ -67,7 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newApp(stdout, stderr io.Writer) *app {
 	return &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdout, getenv: os.Getenv,
-		clock: inspect.RealClock{}, open: inspect.Open}
+		clock: inspect.RealClock{}, open: inspect.Open, width: outputWidth(stdout, os.Getenv("COLUMNS")),
+		completeWalk: completeWalkFiles}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -209,8 +209,12 @@ func isQuery(arg string) bool {
 const (
 	formatText = "text"
 	formatJSON = "json"
+	formatTSV  = "tsv"
 	formatProm = "prom"
 )
+
+// formats are every format some command writes.
+var formats = []string{formatText, formatJSON, formatTSV, formatProm}
 
 // formatsOf lists the formats cmd writes.
 func formatsOf(cmd *cobra.Command) []string {
@@ -235,8 +239,8 @@ func (a *app) checkFormat(cmd *cobra.Command) error {
 	}
 	ok := formatsOf(cmd)
 	if !slices.Contains(ok, a.format) {
-		if !slices.Contains([]string{formatText, formatJSON, formatProm}, a.format) {
-			return fmt.Errorf("unknown --format %q: use text, json or prom", a.format)
+		if !slices.Contains(formats, a.format) {
+			return fmt.Errorf("unknown --format %q: use text, json, tsv or prom", a.format)
 		}
 		return fmt.Errorf("%s writes %s, not %s", cmd.CommandPath(), strings.Join(ok, " or "), a.format)
 	}
@@ -269,12 +273,16 @@ what the port is (its IANA class and service name).
 Queries: 8080, :8080, 127.0.0.1:8080, [::1]:8080, 8080/udp, udp:8080,
 8000-8100, or a service name such as ssh or http-alt.
 
+For scripts: --format json, --format tsv (with -o, --sort and --no-header to
+shape the listing), or --format prom for node_exporter's textfile collector.
+On a terminal the listing is cut to its width, the command line only.
+
 Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
-	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		Version:       versionLine(),
+	}, "text,json,tsv,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
 		if len(args) > 0 {
 			if sub := closeCommand(cmd, args[0]); sub != "" && !isQuery(args[0]) {
 				return outcome{}, fmt.Errorf("unknown command %q: did you mean whoport %s?", args[0], sub)
@@ -282,16 +290,17 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		}
 		return a.ports(cmd, args, o)
 	})
-	root.SetVersionTemplate(fmt.Sprintf("whoport {{.Version}} (IANA registry of %s)\n", services.Date))
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
-	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, or prom (audit)")
+	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, tsv (the listing) or prom (the listing, audit)")
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
 	root.SetHelpCommand(helpCommand(root))
+	a.addCompletions(root)
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Args = cobra.ArbitraryArgs

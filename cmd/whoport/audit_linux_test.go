@@ -84,7 +84,7 @@ func TestAuditErrors(t *testing.T) {
 		{[]string{"--policy", "../../testdata/policy/unknown-key.json"},
 			`whoport: error: ../../testdata/policy/unknown-key.json: policy line 6: unknown key "level": a policy has accept, expect and severity; their entries rule, port, program, reason and severity`},
 		{[]string{"--policy", "../../testdata/policy/none.json"}, "whoport: error: read policy: open ../../testdata/policy/none.json: no such file or directory"},
-		{[]string{"--format", "yaml"}, `whoport: error: unknown --format "yaml": use text, json or prom`},
+		{[]string{"--format", "yaml"}, `whoport: error: unknown --format "yaml": use text, json, tsv or prom`},
 		{[]string{"--json", "--format", "prom"}, "whoport: error: --json and --format prom ask for two formats: give one"},
 		{[]string{"--json", "--format", "table"}, "whoport: error: --json and --format table ask for two formats: give one"},
 		{[]string{"--fail-on", "critical"}, `whoport: error: invalid --fail-on "critical": use info, warn, high or never`},

@@ -131,6 +131,8 @@ func holderMain(mode, arg string) int {
 		}
 		keep = append(keep, l)
 		say("tcp4", l.Addr().(*net.TCPAddr).Port)
+	case "toggle": // a TCP listener, and another opened and closed on command (watch_linux_test.go)
+		return toggleMain()
 	case "connect": // a TCP client of arg
 		c, err := net.Dial("tcp", arg)
 		if err != nil {

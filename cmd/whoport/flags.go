@@ -14,6 +14,8 @@ var (
 	negativeArg = regexp.MustCompile(`in (-\d\S*)$`)
 	// badFlagValue is pflag's "invalid argument "abc" for "-p, --pid" flag: strconv.ParseInt: …".
 	badFlagValue = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag: `)
+	// goWords are the Go library's words in a parse error.
+	goWords = regexp.MustCompile(`strconv|time: |parsing|invalid syntax`)
 )
 
 // flagValues say what each flag that takes a typed value wants.
@@ -32,7 +34,10 @@ func flagError(_ *cobra.Command, err error) error {
 		return fmt.Errorf("invalid port %q: ports are numbers from 1 to 65535", m[1])
 	}
 	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
-		want, ok := flagValues[m[2]]
+		want, ok := msg[len(m[0]):], true // our own flag types say it plainly (flagvalues.go)
+		if goWords.MatchString(want) {
+			want, ok = flagValues[m[2]]
+		}
 		if !ok {
 			want = "see whoport --help"
 		}

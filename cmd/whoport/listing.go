@@ -2,46 +2,28 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
 )
 
-// listing writes the sockets one line each, sorted by port: protocol,
+// listing writes the sockets one line each, in the order asked (by port
+// unless --sort), in the columns asked (-o): by default protocol,
 // address, class and service, the holders (the first in full, the others
 // counted), where the holder runs and its command line. A closing line
-// counts what was shown.
-func (r *renderer) listing(socks []inspect.Socket, peers bool) {
+// counts what was shown; --no-header leaves it out with the header.
+func (r *renderer) listing(socks []inspect.Socket, peers bool, o shapeOptions) {
 	if len(socks) == 0 {
-		fmt.Fprintln(r.w, r.p.dim("no socket matches"))
+		if !o.noHeader {
+			fmt.Fprintln(r.w, r.p.dim("no socket matches"))
+		}
 		return
 	}
-	t := table{style: []func(...any) string{nil, nil, r.p.state, nil, r.p.name, r.p.pid, nil, r.p.dim, nil}}
-	head := []string{"PROTO", "ADDRESS", "STATE", "CLASS", "SERVICE", "PID", "USER", "WHERE", "COMMAND"}
-	if !peers {
-		head = slices.Delete(head, 2, 3)
-		t.style = slices.Delete(t.style, 2, 3)
+	cols, _ := pickColumns(o.columns, listingColumns(peers)) // checked before the command ran
+	r.shapedTable(socks, cols, peers, o.noHeader)
+	if !o.noHeader {
+		fmt.Fprintln(r.w, r.p.dim(summary(socks)))
 	}
-	t.add(head...)
-	for i := range socks {
-		s := &socks[i]
-		addr := endpoint(s.Local)
-		if peers && s.Remote.Port() != 0 {
-			addr += " ⇄ " + endpoint(s.Remote)
-		} else if dual, known := s.DualStack(); dual {
-			addr += " +v4"
-		} else if !known {
-			addr += " +v4?"
-		}
-		row := []string{string(s.Proto), addr, s.State.Name(s.Proto), s.Port.Class.String(), serviceName(s)}
-		if !peers {
-			row = slices.Delete(row, 2, 3)
-		}
-		t.add(append(row, r.holderCells(s)...)...)
-	}
-	t.write(r.w)
-	fmt.Fprintln(r.w, r.p.dim(summary(socks)))
 }
 
 // serviceName is the port's first IANA name for the socket's protocol, or

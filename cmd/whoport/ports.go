@@ -22,13 +22,22 @@ type portOptions struct {
 	commands   []string
 	users      []string
 	classes    []string
+	exposed    bool
+	shapeOptions
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print the pids of the holders only, one per line")
-	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVar(&o.byProcess, "by-process", false, "group the sockets by the process that holds them")
+	o.filterFlags(cmd)
+	o.shapeOptions.flags(cmd)
+}
+
+// filterFlags are the flags that choose sockets, which watch takes too.
+func (o *portOptions) filterFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVarP(&o.tcp, "tcp", "t", false, "TCP sockets only")
 	f.BoolVarP(&o.udp, "udp", "u", false, "UDP sockets only")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "IPv4 sockets only")
@@ -38,6 +47,7 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.commands, "command", "c", nil, "sockets held by a process whose name or arguments contain `TEXT` (repeat it for any of several)")
 	f.StringSliceVar(&o.users, "user", nil, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
 	f.StringSliceVar(&o.classes, "class", nil, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
+	boolVar(f, &o.exposed, "exposed", "listeners reachable from outside this host only: not on loopback, not link-local")
 }
 
 // classes are the port classes, as --class names them.
@@ -101,6 +111,7 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		f.UIDs = append(f.UIDs, uid)
 	}
 	f.Commands = o.commands
+	f.Exposed = o.exposed
 	return f, nil
 }
 
@@ -113,6 +124,9 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	}
 	if o.byProcess && a.format != formatText {
 		return out, fmt.Errorf("--by-process is a way to print text; the JSON lists every socket with its holders")
+	}
+	if err := o.checkForm(cmd, a.format); err != nil {
+		return out, err
 	}
 	sys, err := a.system()
 	if err != nil {
@@ -137,8 +151,9 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
+	sortListing(snap.Sockets, o.sortBy)
 	set := inspect.NewQuerySet(qs)
-	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, headers: portHeaders(set, snap.Sockets, sys.Registry())}
+	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, shaped: o.shaped(cmd), headers: portHeaders(set, snap.Sockets, sys.Registry())}
 	if len(qs) > 0 && o.filtering(cmd) {
 		if rep.unfiltered, err = unfiltered(sys, qs, snap.Sockets); err != nil {
 			return out, err

@@ -14,15 +14,16 @@ import (
 
 // renderer writes reports as text for people.
 type renderer struct {
-	w    io.Writer
-	p    palette
-	now  time.Time
-	root bool // whether whoport runs as root, which changes what hidden means
+	w     io.Writer
+	p     palette
+	now   time.Time
+	root  bool // whether whoport runs as root, which changes what hidden means
+	width int  // of the terminal, to fit the listing to; 0 for no limit
 }
 
 // renderer makes the renderer for a's stdout.
 func (a *app) renderer(sys inspect.System) *renderer {
-	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), now: a.clock.Now(), root: sys.Identity().Root()}
+	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), now: a.clock.Now(), root: sys.Identity().Root(), width: a.width}
 }
 
 func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }

@@ -19,6 +19,11 @@ type promReport interface {
 	prom(w io.Writer) error
 }
 
+// tsvReport is a report that also has a tab-separated form.
+type tsvReport interface {
+	tsv(r *renderer)
+}
+
 // write writes rep in the format asked (checked against the command's
 // formats before it ran).
 func (a *app) write(rep report, sys inspect.System) error {
@@ -27,6 +32,9 @@ func (a *app) write(rep report, sys inspect.System) error {
 		return writeJSON(a.stdout, rep.json())
 	case formatProm:
 		return rep.(promReport).prom(a.stdout)
+	case formatTSV:
+		rep.(tsvReport).tsv(a.renderer(sys))
+		return nil
 	}
 	rep.text(a.renderer(sys))
 	return nil
@@ -42,6 +50,9 @@ type portsReport struct {
 	// filters, where the filters left none: a port is not free because
 	// the filters hid what is on it.
 	unfiltered map[uint16][]inspect.Socket
+	// shaped reports that flags asked for the listing's shape (columns,
+	// order, no header): a query's answer is then written as the listing.
+	shaped bool
 	// headers is what the registry says of each port the answer names,
 	// for each protocol.
 	headers map[uint16]map[services.Proto]services.Port
@@ -55,8 +66,8 @@ func (p portsReport) text(r *renderer) {
 		}
 	case p.opts.byProcess:
 		r.byProcess(p.snap.Sockets)
-	case len(p.qs) == 0:
-		r.listing(p.snap.Sockets, p.opts.all || len(p.opts.states) > 0)
+	case len(p.qs) == 0 || p.shaped:
+		r.listing(p.snap.Sockets, p.peers(), p.opts.shapeOptions)
 	default:
 		r.answer(p)
 	}
