@@ -18,11 +18,13 @@ import (
 // netlink, only the protocols and families the filter wants, in the states
 // it wants, on its ports; where netlink is refused the tables come from
 // /proc/net, and Fallback says why. Any other proc root is read through its
-// /proc/net files. Holders are found in one parallel walk of /proc/*/fd,
-// skipped when no socket passes, and narrowed to the processes the filter
-// names when it names them.
+// /proc/net files. The filter's Netns adds other network namespaces, read
+// from inside (see readNetns). Holders are found in one parallel walk of
+// /proc/*/fd (a socket's inode is unique across namespaces), skipped when
+// no socket passes, and narrowed to the processes the filter names when it
+// names them.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
-	snap, err := s.tables(f)
+	snap, found, err := s.tables(f)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +52,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0 || s.hidepid != "")
 	snap.Unreadable = scan.unreadable
 	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	s.annotate(snap, f, found, len(scan.unreadable) > 0 || s.hidepid != "") // kernel sockets, orphans, published ports (issue 11)
 	reg := s.Registry()
 	for i := range snap.Sockets {
 		sk := &snap.Sockets[i]
@@ -65,7 +68,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 // not a walk of every process's descriptors. The filter's conditions on
 // holders are not applied.
 func (s System) Tables(f Filter) (*Snapshot, error) {
-	snap, err := s.tables(f)
+	snap, _, err := s.tables(f)
 	if err != nil {
 		return nil, err
 	}
@@ -78,24 +81,32 @@ func (s System) Tables(f Filter) (*Snapshot, error) {
 }
 
 // tables reads the socket tables: sock_diag on the live host, /proc/net
-// elsewhere or where netlink is refused.
-func (s System) tables(f Filter) (*Snapshot, error) {
+// elsewhere or where netlink is refused; and those of the other network
+// namespaces the filter's Netns names, with what was found of them.
+func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 	snap := &Snapshot{Source: SourceSockDiag, Hidepid: s.hidepid}
-	var err error
-	if s.live {
+	found, host, others, err := s.planNetns(snap, f.Netns) // network namespaces (issue 11)
+	if err != nil {
+		return nil, found, err
+	}
+	if s.live && host != nil {
 		snap.Sockets, err = dumpSockDiag(f)
 		if err != nil {
 			snap.Fallback = err.Error()
 		}
 	}
-	if !s.live || err != nil {
+	if host != nil && (!s.live || err != nil) {
 		snap.Source = SourceProcNet
 		snap.Sockets, snap.Warnings, err = readNetTables(s.proc, &f)
 		if err != nil {
-			return nil, err
+			return nil, found, err
 		}
 	}
-	return snap, nil
+	for i := range snap.Sockets {
+		snap.Sockets[i].Netns = host
+	}
+	snap.Sockets = append(snap.Sockets, s.readOtherNetns(others, f)...)
+	return snap, found, nil
 }
 
 // scanNamed finds the holders among the named processes only (those of

@@ -34,6 +34,11 @@ type Filter struct {
 	// Keep is any further condition on the socket itself, for what the
 	// fields above cannot say (a query's addresses).
 	Keep func(*Socket) bool
+
+	// Netns chooses the network namespaces: "" or NetnsHost for whoport's
+	// own, NetnsAll for every one, else a pid (the namespace it is in) or
+	// a name (see Netns.Name; an ip netns name, a container's name or id).
+	Netns string
 }
 
 // Match reports whether the socket itself passes the filter: every
