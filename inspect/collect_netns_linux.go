@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-
-	"github.com/whoport/whoport/services"
 )
 
 // planNetns finds the network namespaces the filter's scope names and
@@ -141,13 +139,13 @@ func (w *netnsWhere) byPath(p string) *Netns {
 	return n
 }
 
-// nameKernelSockets names the device behind each kernel UDP socket, from
-// the tunnel devices of its namespace.
+// nameKernelSockets names the device behind each UDP socket no process
+// was found to hold, from the tunnel devices of its namespace.
 func (s System) nameKernelSockets(socks []Socket) {
 	tunnels := map[*Netns][]Tunnel{}
 	for i := range socks {
 		sk := &socks[i]
-		if !sk.Kernel || sk.Proto != services.UDP {
+		if !holderlessUDP(sk) {
 			continue
 		}
 		if _, done := tunnels[sk.Netns]; done {

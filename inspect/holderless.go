@@ -39,19 +39,29 @@ type Tunnel struct {
 	Port uint16 // its UDP port
 }
 
-// nameKernelSockets gives each kernel UDP socket the device of its
-// namespace that listens on its port.
+// nameKernelSockets gives each UDP socket with no holder the device of
+// its namespace that listens on its port. A device's port settles whose
+// socket it is even when some processes could not be read (a sandbox
+// may hide pid 1 even from root): the device holds the port, so no
+// process can.
 func nameKernelSockets(socks []Socket, tunnels map[*Netns][]Tunnel) {
 	for i := range socks {
 		s := &socks[i]
-		if !s.Kernel || s.Proto != services.UDP {
+		if !holderlessUDP(s) {
 			continue
 		}
 		for _, t := range tunnels[s.Netns] {
 			if t.Port == s.Local.Port() {
 				s.Device = t.Kind + " " + t.Name
+				s.Kernel, s.Hidden = true, false
 				break
 			}
 		}
 	}
+}
+
+// holderlessUDP reports a UDP socket with an inode and no holder found:
+// the kernel's, or hidden.
+func holderlessUDP(s *Socket) bool {
+	return s.Proto == services.UDP && (s.Kernel || s.Hidden)
 }
