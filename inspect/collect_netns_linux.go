@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+
+	"github.com/whoport/whoport/services"
 )
 
 // planNetns finds the network namespaces the filter's scope names and
@@ -48,7 +50,8 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 		}
 	}
 	hostIn := slices.ContainsFunc(snap.Namespaces, func(n *Netns) bool { return n.Host })
-	if hostIn && s.live {
+	aboutHolders := len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0 // a rule has no holder to match
+	if hostIn && s.live && !aboutHolders {
 		hostAddrs := netnsAddrs(s.proc, "self")
 		local := func(a netip.Addr) bool { return a.IsLoopback() || slices.Contains(hostAddrs, a) }
 		rules, err := readDNAT(local)
@@ -56,7 +59,7 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 			snap.DNATSkipped = dnatSkipped(err)
 		}
 		for _, r := range rules {
-			if len(f.Ports) == 0 || slices.ContainsFunc(f.Ports, func(p PortRange) bool { return p.First <= r.Ports.Last && r.Ports.First <= p.Last }) {
+			if f.wantsDNAT(r) {
 				snap.DNAT = append(snap.DNAT, r)
 			}
 		}
@@ -162,4 +165,12 @@ func (s System) nameKernelSockets(socks []Socket) {
 		tunnels[sk.Netns] = ts
 	}
 	nameKernelSockets(socks, tunnels)
+}
+
+// wantsDNAT reports whether a NAT rule is about the sockets the filter
+// asks for: a port it asks for, a protocol it asks for.
+func (f *Filter) wantsDNAT(r DNATRule) bool {
+	return (len(f.Ports) == 0 || slices.ContainsFunc(f.Ports, func(p PortRange) bool { return p.First <= r.Ports.Last && r.Ports.First <= p.Last })) &&
+		(len(f.Protos) == 0 || r.Proto == "" || slices.Contains(f.Protos, r.Proto)) &&
+		(len(f.Classes) == 0 || slices.Contains(f.Classes, services.ClassOf(r.Ports.First)))
 }

@@ -13,8 +13,9 @@ func closing(st State) bool {
 // holders are attached. A TCP socket closing with no holder is orphaned:
 // the kernel finishes closing it and it goes away by itself (an orphan
 // has no inode; one with an inode lost its last holder while we looked).
-// A socket with an inode and no holder while every process was read is
-// the kernel's own. Only processes that could not be read make a holder
+// A root-owned socket with an inode and no holder while every process
+// was read is the kernel's own (the kernel makes its sockets as root; a
+// user's socket with no holder lost it to an exit while we looked). Only processes that could not be read make a holder
 // hidden; attach has marked those.
 func markHolderless(socks []Socket, someUnreadable bool) {
 	for i := range socks {
@@ -25,7 +26,7 @@ func markHolderless(socks []Socket, someUnreadable bool) {
 		switch {
 		case s.Proto == services.TCP && closing(s.State) && (s.Inode == 0 || !someUnreadable):
 			s.Orphaned, s.Hidden = true, false
-		case s.Inode != 0 && !someUnreadable:
+		case s.Inode != 0 && !someUnreadable && s.UID == 0:
 			s.Kernel = true
 		}
 	}

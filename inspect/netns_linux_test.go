@@ -3,8 +3,6 @@ package inspect
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -17,37 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/nftables"
-	"github.com/google/nftables/binaryutil"
-	"github.com/google/nftables/expr"
-	"golang.org/x/sys/unix"
-
+	"github.com/whoport/whoport/internal/nstest"
 	"github.com/whoport/whoport/services"
 )
 
 // The end-to-end tests of namespaces make throwaway network namespaces
 // with ip netns (never touching the host's own), start this test binary
 // inside them as a child (TestNetnsHelper), and look from the host.
-
-// testNetns makes a network namespace with loopback up, removed when the
-// test ends; it skips where that is refused.
-func testNetns(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("making a network namespace needs root")
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "whoport-test-" + hex.EncodeToString(b)
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Skipf("ip netns add refused: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
-	if out, err := exec.Command("ip", "-n", name, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
-	return name
-}
 
 // nsChild is this test binary running TestNetnsHelper inside a namespace.
 type nsChild struct {
@@ -177,7 +151,7 @@ func collectIn(t *testing.T, ns string, port uint16, scope string) (*Snapshot, [
 // TestNetnsServer: a server in another namespace is named from the host,
 // with its namespace and pid; the host's scope leaves it out.
 func TestNetnsServer(t *testing.T) {
-	ns := testNetns(t)
+	ns := nstest.New(t)
 	c := startInNetns(t, ns, "listen")
 	port := c.port(t, "tcp")
 	snap, socks := collectIn(t, ns, port, NetnsAll)
@@ -212,7 +186,7 @@ func TestNetnsServer(t *testing.T) {
 // TestNetnsVXLAN: a VXLAN device's socket (made in a test namespace) is the
 // kernel's, named after its device.
 func TestNetnsVXLAN(t *testing.T) {
-	ns := testNetns(t)
+	ns := nstest.New(t)
 	const port = 4789 // the namespace is ours alone: any port is free there
 	for _, args := range [][]string{
 		{"link", "add", "whoport-vx0", "type", "vxlan", "id", "42", "dstport", fmt.Sprint(port), "local", "127.0.0.1"},
@@ -236,7 +210,7 @@ func TestNetnsVXLAN(t *testing.T) {
 // TestNetnsOrphan: a client that closed first and let go leaves a FIN_WAIT2
 // socket no process holds: orphaned, with its timer.
 func TestNetnsOrphan(t *testing.T) {
-	ns := testNetns(t)
+	ns := nstest.New(t)
 	c := startInNetns(t, ns, "finwait2")
 	port := c.port(t, "client")
 	_, socks := collectIn(t, ns, port, NetnsAll)
@@ -260,42 +234,10 @@ func TestNetnsOrphan(t *testing.T) {
 // port, with no socket on it, when the collector runs in that namespace;
 // a rule that takes its port from the rule that jumps to its chain too.
 func TestNetnsDNAT(t *testing.T) {
-	ns := testNetns(t)
-	f, err := os.Open("/run/netns/" + ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: "whoport_test"})
-	pre := c.AddChain(&nftables.Chain{Name: "prerouting", Table: table, Type: nftables.ChainTypeNAT,
-		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
-	pub := c.AddChain(&nftables.Chain{Name: "published", Table: table})
-	dport := func(port uint16) []expr.Any {
-		return []expr.Any{
-			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(port)},
-		}
-	}
-	dnat := func(to netip.AddrPort) []expr.Any {
-		ip := to.Addr().As4()
-		return []expr.Any{
-			&expr.Immediate{Register: 1, Data: ip[:]},
-			&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(to.Port())},
-			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
-		}
-	}
-	c.AddRule(&nftables.Rule{Table: table, Chain: pre, Exprs: append(dport(8080), dnat(netip.MustParseAddrPort("10.88.0.5:80"))...)})
-	c.AddRule(&nftables.Rule{Table: table, Chain: pre, Exprs: append(dport(8443), &expr.Verdict{Kind: expr.VerdictJump, Chain: "published"})})
-	c.AddRule(&nftables.Rule{Table: table, Chain: pub, Exprs: dnat(netip.MustParseAddrPort("10.88.0.6:443"))})
-	if err := c.Flush(); err != nil {
-		t.Skipf("nftables NAT refused here: %v", err)
-	}
+	ns := nstest.New(t)
+	nstest.AddDNAT(t, ns,
+		nstest.DNAT{Port: 8080, To: netip.MustParseAddrPort("10.88.0.5:80")},
+		nstest.DNAT{Port: 8443, To: netip.MustParseAddrPort("10.88.0.6:443"), Jump: true})
 	for _, tc := range []struct {
 		port uint16
 		want string
