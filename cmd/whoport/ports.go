@@ -22,6 +22,7 @@ type portOptions struct {
 	commands   []string
 	users      []string
 	classes    []string
+	netns      string
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
@@ -38,6 +39,7 @@ func (o *portOptions) flags(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.commands, "command", "c", nil, "sockets held by a process whose name or arguments contain `TEXT` (repeat it for any of several)")
 	f.StringSliceVar(&o.users, "user", nil, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
 	f.StringSliceVar(&o.classes, "class", nil, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
+	f.StringVar(&o.netns, "netns", inspect.NetnsAll, "the network namespaces to look in: `WHICH` is all, host (whoport's own), a pid, or a name (ip netns, container, netns:[INODE])")
 }
 
 // classes are the port classes, as --class names them.
@@ -101,6 +103,7 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		f.UIDs = append(f.UIDs, uid)
 	}
 	f.Commands = o.commands
+	f.Netns = o.netns
 	return f, nil
 }
 
@@ -133,10 +136,11 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	// Exit 0 when something matched: a socket on a port asked for (a
 	// hidden holder or a TIME_WAIT remnant too), with -a a client of it,
 	// or with no query anything listed.
-	if len(snap.Sockets) == 0 {
+	if len(snap.Sockets) == 0 && len(snap.DNAT) == 0 { // a port published by DNAT alone is in use too
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
+	netnsHints(&out, snap, len(qs) > 0)
 	set := inspect.NewQuerySet(qs)
 	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, headers: portHeaders(set, snap.Sockets, sys.Registry())}
 	if len(qs) > 0 && o.filtering(cmd) {

@@ -44,6 +44,16 @@ func (r *renderer) answer(rep portsReport) {
 	for p := range byPort {
 		ports = append(ports, p)
 	}
+	for _, rule := range rep.snap.DNAT { // ports published with no socket on them
+		for _, q := range set.Ranges() {
+			for p := max(q.First, rule.Ports.First); p <= min(q.Last, rule.Ports.Last); p++ {
+				ports = append(ports, p)
+				if p == 65535 {
+					break
+				}
+			}
+		}
+	}
 	slices.Sort(ports)
 	ports = slices.Compact(ports)
 	var emptyRanges []inspect.PortRange
@@ -68,12 +78,16 @@ func (r *renderer) answer(rep portsReport) {
 			protos = slices.Compact(protos)
 		}
 		r.header(port, protos, rep.headers[port])
-		if len(byPort[port]) == 0 {
+		notes := portNotes(port, byPort[port], rep.snap.DNAT, asked)
+		if len(byPort[port]) == 0 && len(notes) == 0 {
 			fmt.Fprint(r.w, "  ")
 			r.notInUse(protoWords(asked), "this port", fmt.Sprint(port), rep.unfiltered[port])
 			continue
 		}
 		r.sockets(byPort[port])
+		for _, n := range notes {
+			fmt.Fprintf(r.w, "  %s\n", r.p.warn(n))
+		}
 	}
 	for _, q := range emptyRanges {
 		if len(ports) > 0 {

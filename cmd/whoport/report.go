@@ -57,6 +57,7 @@ func (p portsReport) text(r *renderer) {
 		r.byProcess(p.snap.Sockets)
 	case len(p.qs) == 0:
 		r.listing(p.snap.Sockets, p.opts.all || len(p.opts.states) > 0)
+		r.dnatListing(p.snap.Sockets, p.snap.DNAT)
 	default:
 		r.answer(p)
 	}
