@@ -67,7 +67,7 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 	if !s.needsWhere(snap) {
 		return
 	}
-	if len(found.others) == 0 && found.unknown == 0 {
+	if len(found.others) == 0 && len(found.unknown) == 0 {
 		found, _ = s.findNetns(true) // the host's alone were looked for
 	}
 	w := &netnsWhere{sys: s, found: found}

@@ -66,8 +66,8 @@ func netnsFile(p string) (uint64, error) {
 type netnsFound struct {
 	host   *Netns
 	others []*Netns // sorted by name
-	// unknown counts processes whose namespace could not be read.
-	unknown int
+	// unknown lists processes whose namespace could not be read.
+	unknown []int32
 }
 
 // findNetns finds the network namespaces: whoport's own (the proc root's
@@ -97,7 +97,7 @@ func (s System) findNetns(all bool) (netnsFound, error) {
 		ino, err := readNetnsLink(filepath.Join(s.proc, strconv.Itoa(int(pid)), "ns", "net"))
 		if err != nil {
 			if !vanished(err) && !isKernelThread(s.proc, pid) {
-				found.unknown++
+				found.unknown = append(found.unknown, pid)
 			}
 			continue
 		}

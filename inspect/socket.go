@@ -203,10 +203,10 @@ type Snapshot struct {
 	// whoport's own first; those that could not be read say why
 	// (Netns.Skipped). Empty where namespaces are unknown (not Linux).
 	Namespaces []*Netns
-	// NetnsUnknown counts the processes whose network namespace could not
-	// be read (other users' processes, without root): sockets in
-	// namespaces only they use are missing.
-	NetnsUnknown int
+	// NetnsUnknown lists the processes whose network namespace could not
+	// be read (other users' processes, without root; pid 1 in some
+	// sandboxes): sockets in namespaces only they use are missing.
+	NetnsUnknown []int32
 	// DNAT lists the NAT rules of whoport's own namespace that send the
 	// ports asked for elsewhere, whether or not a socket listens there.
 	DNAT []DNATRule

@@ -148,7 +148,7 @@ func (a *app) audit(ctx context.Context, o auditOptions) (outcome, error) {
 		return out, err
 	}
 	a.snapshotNotes(&outcome{}, snap, sys) // the warnings; the hidden holders are the report's first line
-	netnsHints(&out, snap, false)
+	netnsHints(&out, snap, sys.Identity().Root(), false)
 	cfg := sys.NetConfig()
 	rep := auditReport{Version: jsonVersion, Complete: true, Listening: len(snap.Sockets),
 		Findings: []jsonAuditFinding{}, Accepted: []jsonAuditFinding{}, Unchecked: cfg.Guessed,
@@ -233,7 +233,7 @@ func (rep auditReport) text(r *renderer) {
 		for _, f := range shown {
 			sock := string(f.Socket.Proto) + " " + endpoint(f.Socket.Local)
 			if w := elsewhere(f.Socket); w != "" {
-				sock += " in " + w
+				sock += " " + w
 			}
 			t.add(f.Severity.String(), f.Rule, sock, auditHolderWords(f))
 		}

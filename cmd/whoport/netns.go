@@ -27,13 +27,13 @@ func netnsLabel(n *inspect.Netns) string {
 	return "netns " + clean(n.Name)
 }
 
-// elsewhere is a socket's namespace when it is not whoport's own, "" for
-// the host's.
+// elsewhere says where a socket is when it is not in whoport's own
+// namespace, "in docker:web"; "" for the host's.
 func elsewhere(s *inspect.Socket) string {
 	if s.InHost() {
 		return ""
 	}
-	return netnsLabel(s.Netns)
+	return "in " + netnsLabel(s.Netns)
 }
 
 // forwardWords says where a published port goes: "→ 172.17.0.2:80
@@ -59,11 +59,11 @@ func holderlessWords(s *inspect.Socket) string {
 	case s.Kernel:
 		return "the kernel's socket (no process holds it: a tunnel, NFS or another kernel service)"
 	case s.Orphaned:
-		msg := fmt.Sprintf("orphaned: its holder closed it, the kernel finishes closing it (%s)", s.State.Name(s.Proto))
+		msg := fmt.Sprintf("orphaned (its holder closed it; the kernel finishes the close in %s", s.State.Name(s.Proto))
 		if s.Timer > 0 {
 			msg += fmt.Sprintf(" and drops it within %s", s.Timer.Round(time.Second))
 		}
-		return msg + "; nothing to stop, it goes away by itself"
+		return msg + "): nothing to stop, it goes away by itself"
 	}
 	return ""
 }
@@ -109,7 +109,7 @@ func portNotes(port uint16, socks []*inspect.Socket, rules []inspect.DNATRule, p
 // netnsHints are the hints of a snapshot about namespaces: those that
 // could not be read, processes whose namespace could not be told, and NAT
 // rules that could not be read.
-func netnsHints(out *outcome, snap *inspect.Snapshot, port bool) {
+func netnsHints(out *outcome, snap *inspect.Snapshot, root, port bool) {
 	var skipped []string
 	for _, n := range snap.Namespaces {
 		if n.Skipped != "" {
@@ -120,9 +120,13 @@ func netnsHints(out *outcome, snap *inspect.Snapshot, port bool) {
 		out.hint("%d network %s not read, their sockets are not shown (%s)", len(skipped),
 			plural(len(skipped), "namespace was", "namespaces were"), strings.Join(skipped, "; "))
 	}
-	if snap.NetnsUnknown > 0 {
+	switch n := len(snap.NetnsUnknown); {
+	case n > 0 && root:
+		out.hint("even root may not read the network namespace of %s here (a sandbox or security module): sockets in a namespace only %s are not shown",
+			pidList(snap.NetnsUnknown), plural(n, "it uses", "they use"))
+	case n > 0:
 		out.hint("the network namespaces of %d %s of other users could not be read: sockets in namespaces only they use are not shown; run as root (sudo) to see them",
-			snap.NetnsUnknown, plural(snap.NetnsUnknown, "process", "processes"))
+			n, plural(n, "process", "processes"))
 	}
 	if port && snap.DNATSkipped != "" {
 		out.hint("the NAT rules were not read (%s): a port published by DNAT alone would not show", snap.DNATSkipped)
@@ -192,7 +196,7 @@ func netnsDocument(doc *document, snap *inspect.Snapshot) {
 		j.Path, j.Skipped = n.Path, n.Skipped
 		doc.Namespaces = append(doc.Namespaces, *j)
 	}
-	doc.NetnsUnknown = snap.NetnsUnknown
+	doc.NetnsUnknown = len(snap.NetnsUnknown)
 	for _, r := range snap.DNAT {
 		doc.DNAT = append(doc.DNAT, jsonDNAT{Proto: string(r.Proto), First: r.Ports.First, Last: r.Ports.Last,
 			To: jsonEndpoint{r.To.Addr().String(), r.To.Port()}, Table: r.Table, Chain: r.Chain,
@@ -213,7 +217,7 @@ func netnsSocket(j *jsonSocket, s *inspect.Socket) {
 func socketWhere(s *inspect.Socket, h *inspect.Process) []string {
 	var where []string
 	if w := elsewhere(s); w != "" {
-		where = append(where, "in "+w)
+		where = append(where, w)
 	}
 	facts := whereFacts(h)
 	if s.Forward != nil {

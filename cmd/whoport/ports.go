@@ -140,7 +140,7 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
-	netnsHints(&out, snap, len(qs) > 0)
+	netnsHints(&out, snap, sys.Identity().Root(), len(qs) > 0)
 	set := inspect.NewQuerySet(qs)
 	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, headers: portHeaders(set, snap.Sockets, sys.Registry())}
 	if len(qs) > 0 && o.filtering(cmd) {

@@ -204,8 +204,14 @@ func (r *renderer) sockets(socks []*inspect.Socket) {
 		} else if !known {
 			line += "  " + r.p.dim("(IPv4 too, unless V6ONLY: /proc/net does not say)")
 		}
+		if w := elsewhere(s); w != "" {
+			line += "  " + r.p.name(w)
+		}
 		fmt.Fprintln(r.w, strings.TrimRight(line, " "))
 		r.holders(s)
+		if f := s.Forward; f != nil && (f.Via != "docker-proxy" || f.Container != nil || f.Netns != nil) {
+			fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("published port: "+clean(f.Via)+" "+forwardWords(f)))
+		}
 	}
 }
 
@@ -224,6 +230,8 @@ func (r *renderer) holders(s *inspect.Socket) {
 			cure = "its holder's descriptors cannot be read, even by root"
 		}
 		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.warn(fmt.Sprintf("in use, holder hidden: socket of %s; %s", owner(s.UID, s.User), cure)))
+	case holderlessWords(s) != "":
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("no process: "+holderlessWords(s)))
 	case s.Inode == 0 && s.State == inspect.TimeWait:
 		msg := "no process: the kernel keeps this closed connection in TIME_WAIT"
 		if s.Timer > 0 {

@@ -131,7 +131,7 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 	if err != nil {
 		return out, err
 	}
-	netnsHints(&out, snap, true)
+	netnsHints(&out, snap, sys.Identity().Root(), true)
 	host := slices.DeleteFunc(slices.Clone(snap.Sockets), func(s inspect.Socket) bool { return !s.InHost() })
 	a.snapshotNotes(&out, snap, sys)
 	cfg := sys.NetConfig()
