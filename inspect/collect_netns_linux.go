@@ -51,7 +51,7 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 	}
 	hostIn := slices.ContainsFunc(snap.Namespaces, func(n *Netns) bool { return n.Host })
 	aboutHolders := len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0 // a rule has no holder to match
-	if hostIn && s.live && !aboutHolders {
+	if f.DNAT && hostIn && s.live && !aboutHolders {
 		hostAddrs := netnsAddrs(s.proc, "self")
 		local := func(a netip.Addr) bool { return a.IsLoopback() || slices.Contains(hostAddrs, a) }
 		rules, err := readDNAT(local)

@@ -39,6 +39,9 @@ type Filter struct {
 	// own, NetnsAll for every one, else a pid (the namespace it is in) or
 	// a name (see Netns.Name; an ip netns name, a container's name or id).
 	Netns string
+	// DNAT asks for the NAT rules of whoport's own namespace that publish
+	// the ports (Snapshot.DNAT): a read of nftables, root only.
+	DNAT bool
 }
 
 // Match reports whether the socket itself passes the filter: every

@@ -109,7 +109,7 @@ func TestNetnsHelper(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // the server's ACK of the FIN
 	case "collect": // whoport's collector, run inside the namespace
 		port, _ := strconv.ParseUint(os.Getenv("WHOPORT_NETNS_PORT"), 10, 16)
-		snap, err := liveSystem(t).Collect(context.Background(), Filter{Ports: []PortRange{{uint16(port), uint16(port)}}})
+		snap, err := liveSystem(t).Collect(context.Background(), Filter{Ports: []PortRange{{uint16(port), uint16(port)}}, DNAT: true})
 		if err != nil {
 			fail(err)
 		}

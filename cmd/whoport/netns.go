@@ -234,7 +234,7 @@ func elsewhereHints(ctx context.Context, sys inspect.System, out *outcome, binds
 	if len(binds) == 0 {
 		return
 	}
-	f := inspect.Filter{Netns: inspect.NetnsAll}
+	f := inspect.Filter{Netns: inspect.NetnsAll, DNAT: true}
 	for _, b := range binds {
 		f.Ports = append(f.Ports, inspect.PortRange{First: b.Port, Last: b.Port})
 		if !slices.Contains(f.Protos, b.Proto) {

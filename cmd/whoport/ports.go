@@ -103,7 +103,7 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		f.UIDs = append(f.UIDs, uid)
 	}
 	f.Commands = o.commands
-	f.Netns = o.netns
+	f.Netns, f.DNAT = o.netns, true
 	return f, nil
 }
 

@@ -127,7 +127,7 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 	}
 	probe := sys.Probe(b)
 	snap, err := sys.Collect(ctx, inspect.Filter{Ports: []inspect.PortRange{{First: b.Port, Last: b.Port}}, Protos: []services.Proto{b.Proto},
-		Netns: inspect.NetnsAll}) // the host's explain the bind; the others are noted
+		Netns: inspect.NetnsAll, DNAT: true}) // the host's explain the bind; the others are noted
 	if err != nil {
 		return out, err
 	}
