@@ -192,6 +192,9 @@ func (s System) scope(found netnsFound, scope string) ([]*Netns, error) {
 // process in it, which give the tables of that process's namespace. When
 // neither can be read, it says why in n.Skipped.
 func (s System) readNetns(n *Netns, f Filter) ([]Socket, error) {
+	if f.OthersListening {
+		f.Listening = true
+	}
 	var socks []Socket
 	err := errors.New("no way in")
 	if s.live {

@@ -104,6 +104,7 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 	}
 	f.Commands = o.commands
 	f.Netns, f.DNAT = o.netns, true
+	f.OthersListening = !o.all && len(o.states) == 0 // a container's connections: with -a
 	return f, nil
 }
 
