@@ -21,6 +21,11 @@ import (
 // inodes, sockets with the same addresses and state are folded into one
 // with all their holders.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
+	switch f.Netns { // network namespaces are Linux's: here there is one, the host's
+	case "", NetnsHost, NetnsAll:
+	default:
+		return nil, &ScopeError{Scope: f.Netns}
+	}
 	conns, err := net.ConnectionsWithContext(ctx, "inet")
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)

@@ -212,6 +212,9 @@ func (s System) readNetns(n *Netns, f Filter) ([]Socket, error) {
 			err = nil
 		}
 	}
+	if err != nil && n.Path == "" && vanished(err) {
+		return nil, nil // its last process exited while we looked: the namespace is gone, and its sockets with it
+	}
 	if err != nil {
 		n.Skipped = fmt.Sprintf("could not be read (%v)", err)
 		if errors.Is(err, unix.EPERM) {

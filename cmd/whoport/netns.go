@@ -117,8 +117,8 @@ func netnsHints(out *outcome, snap *inspect.Snapshot, root, port bool) {
 		}
 	}
 	if len(skipped) > 0 {
-		out.hint("%d network %s not read, their sockets are not shown (%s)", len(skipped),
-			plural(len(skipped), "namespace was", "namespaces were"), strings.Join(skipped, "; "))
+		out.hint("%d network %s not read, %s sockets are not shown (%s)", len(skipped),
+			plural(len(skipped), "namespace was", "namespaces were"), plural(len(skipped), "its", "their"), strings.Join(skipped, "; "))
 	}
 	switch n := len(snap.NetnsUnknown); {
 	case n > 0 && root:
@@ -250,4 +250,19 @@ func elsewhereHints(ctx context.Context, sys inspect.System, out *outcome, binds
 			out.hint("%s", clean(e.Message))
 		}
 	}
+}
+
+// partlyRead reports whether some namespace's sockets could not be read,
+// or some processes' namespaces could not be told: "not in use" then
+// holds only for what was read.
+func partlyRead(snap *inspect.Snapshot) bool {
+	return len(snap.NetnsUnknown) > 0 || slices.ContainsFunc(snap.Namespaces, func(n *inspect.Netns) bool { return n.Skipped != "" })
+}
+
+// readWhere qualifies "not in use" when some namespaces were not read.
+func readWhere(snap *inspect.Snapshot) string {
+	if partlyRead(snap) {
+		return " in the network namespaces whoport could read"
+	}
+	return ""
 }

@@ -81,7 +81,7 @@ func (r *renderer) answer(rep portsReport) {
 		notes := portNotes(port, byPort[port], rep.snap.DNAT, asked)
 		if len(byPort[port]) == 0 && len(notes) == 0 {
 			fmt.Fprint(r.w, "  ")
-			r.notInUse(protoWords(asked), "this port", fmt.Sprint(port), rep.unfiltered[port])
+			r.notInUse(protoWords(asked), "this port"+readWhere(rep.snap), fmt.Sprint(port), rep.unfiltered[port])
 			continue
 		}
 		r.sockets(byPort[port])
@@ -101,7 +101,7 @@ func (r *renderer) answer(rep portsReport) {
 				break
 			}
 		}
-		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1), fmt.Sprintf("%d-%d", q.First, q.Last), held)
+		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1)+readWhere(rep.snap), fmt.Sprintf("%d-%d", q.First, q.Last), held)
 	}
 }
 
