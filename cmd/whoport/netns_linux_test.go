@@ -136,3 +136,21 @@ func TestNetnsDNAT(t *testing.T) {
 		t.Errorf("why: exit %d, want 0 (the bind succeeds) and the dnat finding; got\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestNetnsAsNobody: as nobody, a namespace that cannot be entered is said
+// (a hint, and "not in use" only in the namespaces read), not dropped.
+func TestNetnsAsNobody(t *testing.T) {
+	ns := nstest.New(t)
+	c := holdSocketsIn(t, ns, "listen")
+	query := "tcp:127.0.0.1:" + c.port(t, "tcp4")
+	r := runAs(t, nobody, "--netns", ns, query)
+	if r.code != 1 || !strings.Contains(r.stdout, "in the network namespaces whoport could read") ||
+		!strings.Contains(r.stderr, "netns "+ns+": entering it needs root") {
+		t.Errorf("exit %d; want 1, \"not in use\" only where whoport could read, and a hint naming %s\n%s%s", r.code, ns, r.stdout, r.stderr)
+	}
+	j := runAs(t, nobody, "--json", "--netns", ns, query)
+	doc := decode(t, j)
+	if len(doc.Namespaces) != 1 || doc.Namespaces[0].Name != ns || !strings.Contains(doc.Namespaces[0].Skipped, "root") {
+		t.Errorf("JSON namespaces: got %+v, want %s, skipped for want of root", doc.Namespaces, ns)
+	}
+}
