@@ -18,11 +18,13 @@ import (
 // netlink, only the protocols and families the filter wants, in the states
 // it wants, on its ports; where netlink is refused the tables come from
 // /proc/net, and Fallback says why. Any other proc root is read through its
-// /proc/net files. Holders are found in one parallel walk of /proc/*/fd,
-// skipped when no socket passes, and narrowed to the processes the filter
-// names when it names them; with the filter's NoHolders, not looked for.
+// /proc/net files. The filter's Netns adds other network namespaces, read
+// from inside (see readNetns). Holders are found in one parallel walk of
+// /proc/*/fd (a socket's inode is unique across namespaces), skipped when
+// no socket passes, and narrowed to the processes the filter names when it
+// names them; with the filter's NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
-	snap, err := s.tables(f)
+	snap, found, err := s.tables(f)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +52,9 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	attach(snap.Sockets, scan.holders, procs, !f.NoHolders && (len(scan.unreadable) > 0 || s.hidepid != ""))
 	snap.Unreadable = scan.unreadable
 	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	if !f.NoHolders { // who has the sockets no process holds needs the holders first
+		s.annotate(snap, f, found, len(scan.unreadable) > 0 || s.hidepid != "")
+	}
 	reg := s.Registry()
 	for i := range snap.Sockets {
 		sk := &snap.Sockets[i]
@@ -60,42 +65,33 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	return snap, nil
 }
 
-// Tables reads the sockets the filter passes, as Collect does, but does
-// not look for their holders: it costs the tables alone (milliseconds),
-// not a walk of every process's descriptors. The filter's conditions on
-// holders are not applied.
-func (s System) Tables(f Filter) (*Snapshot, error) {
-	snap, err := s.tables(f)
-	if err != nil {
-		return nil, err
-	}
-	reg := s.Registry()
-	for i := range snap.Sockets {
-		snap.Sockets[i].Port = reg.Port(snap.Sockets[i].Local.Port(), snap.Sockets[i].Proto)
-	}
-	sortSockets(snap.Sockets)
-	return snap, nil
-}
-
 // tables reads the socket tables: sock_diag on the live host, /proc/net
-// elsewhere or where netlink is refused.
-func (s System) tables(f Filter) (*Snapshot, error) {
+// elsewhere or where netlink is refused; and those of the other network
+// namespaces the filter's Netns names, with what was found of them.
+func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 	snap := &Snapshot{Source: SourceSockDiag, Hidepid: s.hidepid}
-	var err error
-	if s.live {
+	found, host, others, err := s.planNetns(snap, f.Netns) // network namespaces (issue 11)
+	if err != nil {
+		return nil, found, err
+	}
+	if s.live && host != nil {
 		snap.Sockets, err = dumpSockDiag(f)
 		if err != nil {
 			snap.Fallback = err.Error()
 		}
 	}
-	if !s.live || err != nil {
+	if host != nil && (!s.live || err != nil) {
 		snap.Source = SourceProcNet
 		snap.Sockets, snap.Warnings, err = readNetTables(s.proc, &f)
 		if err != nil {
-			return nil, err
+			return nil, found, err
 		}
 	}
-	return snap, nil
+	for i := range snap.Sockets {
+		snap.Sockets[i].Netns = host
+	}
+	snap.Sockets = append(snap.Sockets, s.readOtherNetns(others, f)...)
+	return snap, found, nil
 }
 
 // scanNamed finds the holders among the named processes only (those of

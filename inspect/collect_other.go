@@ -22,6 +22,11 @@ import (
 // with all their holders. With the filter's NoHolders no process is
 // described.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
+	switch f.Netns { // network namespaces are Linux's: here there is one, the host's
+	case "", NetnsHost, NetnsAll:
+	default:
+		return nil, &ScopeError{Scope: f.Netns}
+	}
 	conns, err := net.ConnectionsWithContext(ctx, "inet")
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
@@ -130,11 +135,4 @@ func (platformFacts) fill(d *describer, p *process.Process, out *Process) {
 	if out.User == "" { // Windows has no uids
 		out.User, _ = p.UsernameWithContext(d.ctx)
 	}
-}
-
-// Tables reads the sockets the filter passes. gopsutil finds their holders
-// in the same pass; the filter's conditions on holders are not applied.
-func (s System) Tables(f Filter) (*Snapshot, error) {
-	f.PIDs, f.UIDs, f.Commands = nil, nil, nil
-	return s.Collect(context.Background(), f)
 }

@@ -19,10 +19,20 @@
 //     (fd_linux.go), narrowed to the named processes for [Filter.PIDs];
 //     process details come from gopsutil and PROC/PID/{stat,status,cgroup,
 //     environ} (process.go, collect_linux.go, stat_linux.go, cgroup.go).
-//     Elsewhere gopsutil's net.Connections supplies both (collect_other.go).
-//     [Filter.NoHolders] asks for the tables alone, which cost milliseconds
-//     where the holders cost a walk: what completion and watch read again
-//     and again.
+//     [Filter.Netns] adds other network namespaces, found from
+//     PROC/*/ns/net, /run/netns and /var/run/docker/netns and named from
+//     their processes' containers (netns_linux.go, containername_linux.go):
+//     each is read by sock_diag on a netlink socket opened inside it by a
+//     locked thread that enters with setns and returns, or from
+//     PROC/PID/net. After the walk it says who has the sockets no process
+//     holds, naming tunnel devices over rtnetlink (holderless.go,
+//     tunnel_linux.go), where published ports go, from holders' arguments
+//     and PROC/PID/net/{fib_trie,if_inet6} (publish.go, netns_addrs.go), and
+//     for [Filter.DNAT] the NAT rules of whoport's own namespace, read from
+//     nftables (dnat_linux.go). [Filter.NoHolders] asks for the tables
+//     alone, which cost milliseconds where the holders cost a walk: what
+//     completion and watch read again and again. Elsewhere gopsutil's
+//     net.Connections supplies sockets and holders (collect_other.go).
 //   - [System.OpenFiles] reads PROC/sys/fs/file-nr, the size of a walk;
 //     [System.Processes] lists pids with their names and users
 //     (names_linux.go, names_other.go), and [System.Users] the accounts of

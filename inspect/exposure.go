@@ -9,9 +9,11 @@ import "net/netip"
 // not, nor an address that only the local link reaches: link-local
 // unicast (169.254.0.0/16, fe80::/10) and link-local or interface-local
 // multicast (224.0.0.0/24, ff02::/16, ff01::/16). A socket that does not
-// listen (a connection, TIME_WAIT) exposes nothing by itself.
+// listen (a connection, TIME_WAIT) exposes nothing by itself, nor does one
+// in another network namespace (a container's 0.0.0.0 is reached through
+// its published ports, if any).
 func Exposed(s *Socket) bool {
-	return s.Listening() && exposedAddr(s.Local.Addr())
+	return s.Listening() && s.InHost() && exposedAddr(s.Local.Addr())
 }
 
 // exposedAddr reports whether a socket bound to addr takes packets from

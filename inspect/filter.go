@@ -41,6 +41,18 @@ type Filter struct {
 	// and the conditions on holders are not applied. The tables cost
 	// milliseconds where the holders cost a walk of every process.
 	NoHolders bool
+	// Netns chooses the network namespaces: "" or NetnsHost for whoport's
+	// own, NetnsAll for every one, else a pid (the namespace it is in) or
+	// a name (see Netns.Name; an ip netns name, a container's name or id).
+	Netns string
+	// OthersListening keeps, in namespaces other than whoport's own, the
+	// listening sockets only (TCP listeners, bound UDP sockets): what
+	// takes a port there. Their connections would cost a walk of the
+	// kernel's whole connection table for each namespace.
+	OthersListening bool
+	// DNAT asks for the NAT rules of whoport's own namespace that publish
+	// the ports (Snapshot.DNAT): a read of nftables, root only.
+	DNAT bool
 }
 
 // Match reports whether the socket itself passes the filter: every

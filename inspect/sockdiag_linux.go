@@ -32,11 +32,16 @@ const (
 // the kernel marks interrupted (NLM_F_DUMP_INTR: the table changed while
 // it was read) is read again, up to three times. It sees the caller's
 // network namespace only.
-func dumpSockDiag(f Filter) ([]Socket, error) {
+func dumpSockDiag(f Filter) ([]Socket, error) { return dumpSockDiagOn(openSockDiag, f) }
+
+// dumpSockDiagOn is dumpSockDiag on the netlink sockets that open gives:
+// a socket opened inside another network namespace dumps that
+// namespace's tables.
+func dumpSockDiagOn(open func() (int, error), f Filter) ([]Socket, error) {
 	bc := portBytecode(f.Ports, f.Peers)
-	socks, err := dumpSockDiagWith(f, bc)
+	socks, err := dumpSockDiagWith(open, f, bc)
 	if errors.Is(err, unix.EINVAL) && bc != nil {
-		socks, err = dumpSockDiagWith(f, nil)
+		socks, err = dumpSockDiagWith(open, f, nil)
 	}
 	return socks, err
 }
@@ -44,8 +49,12 @@ func dumpSockDiag(f Filter) ([]Socket, error) {
 // errDumpInterrupted is a dump whose answer had NLM_F_DUMP_INTR set.
 var errDumpInterrupted = errors.New("sock_diag dump interrupted by changes to the table")
 
-func dumpSockDiagWith(f Filter, bytecode []byte) ([]Socket, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+func openSockDiag() (int, error) {
+	return unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+}
+
+func dumpSockDiagWith(open func() (int, error), f Filter, bytecode []byte) ([]Socket, error) {
+	fd, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("open sock_diag: %w", err)
 	}
@@ -283,8 +292,11 @@ func parseInetDiagMsg(m []byte, t netTable) (Socket, error) {
 	dst, _ := netip.AddrFromSlice(id[20 : 20+addrLen])
 	s.Local = netip.AddrPortFrom(src.Unmap(), binary.BigEndian.Uint16(id[0:]))
 	s.Remote = netip.AddrPortFrom(dst.Unmap(), binary.BigEndian.Uint16(id[2:]))
-	if s.State == TimeWait {
+	if s.State == TimeWait || m[2] != 0 && closing(s.State) { // idiag_timer: one is running
 		s.Timer = time.Duration(ne.Uint32(m[52:])) * time.Millisecond // idiag_expires
+	}
+	if s.State == Listen {
+		s.ZeroBacklog = ne.Uint32(m[60:]) == 0 // idiag_wqueue: a listener's backlog
 	}
 	for a := m[inetDiagMsgLen:]; len(a) >= unix.SizeofRtAttr; {
 		l := int(ne.Uint16(a[0:]))

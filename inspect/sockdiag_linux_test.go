@@ -165,7 +165,7 @@ func TestPortBytecode(t *testing.T) {
 		{Listening: true},
 	} {
 		name := fmt.Sprintf("ports %v… peers %v listening %v", f.Ports[:min(len(f.Ports), 2)], f.Peers, f.Listening)
-		got, err := dumpSockDiagWith(Filter{Listening: f.Listening}, portBytecode(f.Ports, f.Peers))
+		got, err := dumpSockDiagWith(openSockDiag, Filter{Listening: f.Listening}, portBytecode(f.Ports, f.Peers))
 		if err != nil {
 			t.Fatalf("%s: the kernel refused the filter: %v", name, err)
 		}

@@ -102,6 +102,25 @@ type Socket struct {
 	// while some processes' descriptors could not be read: the holder is
 	// most likely one of those.
 	Hidden bool
+
+	// Where the socket lives, and who holds it when no process does
+	// (issue 11; see netns.go, holderless.go, publish.go).
+	Netns *Netns // its network namespace; nil when unknown (not Linux)
+	// Kernel reports a socket with an inode and no holder while every
+	// process was read: the kernel's own (a tunnel device's, NFS's).
+	Kernel bool
+	Device string // for a kernel socket, the device that owns it: "vxlan vx0"
+	// Orphaned reports a TCP socket that its last holder closed and the
+	// kernel is still closing (FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK):
+	// it goes away by itself when Timer runs out.
+	Orphaned bool
+	// ZeroBacklog reports a TCP listener with a backlog of 0 (sock_diag):
+	// it takes no connections and only keeps the port, as dockerd does
+	// for a published port when its userland proxy is off.
+	ZeroBacklog bool
+	// Forward says where a published port goes, when a holder publishes
+	// it into a container; nil otherwise.
+	Forward *Forward
 }
 
 // Listening reports whether the socket waits for others: a TCP listener or
@@ -179,6 +198,21 @@ type Snapshot struct {
 	// Fallback says why the table did not come from sock_diag on a host
 	// where it should have: "" when it did.
 	Fallback string
+
+	// Namespaces are the network namespaces whose sockets were asked for,
+	// whoport's own first; those that could not be read say why
+	// (Netns.Skipped). Empty where namespaces are unknown (not Linux).
+	Namespaces []*Netns
+	// NetnsUnknown lists the processes whose network namespace could not
+	// be read (other users' processes, without root; pid 1 in some
+	// sandboxes): sockets in namespaces only they use are missing.
+	NetnsUnknown []int32
+	// DNAT lists the NAT rules of whoport's own namespace that send the
+	// ports asked for elsewhere, whether or not a socket listens there.
+	DNAT []DNATRule
+	// DNATSkipped says why the NAT rules could not be read; "" when they
+	// were, or were not asked for.
+	DNATSkipped string
 }
 
 // Where the socket tables come from.

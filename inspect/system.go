@@ -134,12 +134,22 @@ func sortSockets(socks []Socket) {
 			cmp.Compare(a.Local.Port(), b.Local.Port()),
 			cmp.Compare(a.Proto, b.Proto),
 			-cmp.Compare(boolInt(a.Listening()), boolInt(b.Listening())),
+			cmp.Compare(netnsKey(a.Netns), netnsKey(b.Netns)), // the host's first
 			cmp.Compare(a.Family, b.Family),
 			a.Local.Addr().Compare(b.Local.Addr()),
 			a.Remote.Compare(b.Remote),
 			cmp.Compare(a.Inode, b.Inode),
 		)
 	})
+}
+
+// netnsKey orders namespaces: the host's (or an unknown one) first, then
+// by name.
+func netnsKey(n *Netns) string {
+	if n == nil || n.Host {
+		return ""
+	}
+	return "~" + n.Name
 }
 
 func boolInt(b bool) int {
@@ -157,4 +167,12 @@ func pidsOf(holders map[uint64][]int32) []int32 {
 	}
 	slices.Sort(pids)
 	return slices.Compact(pids)
+}
+
+// Tables reads the sockets the filter passes, as Collect does, without
+// looking for their holders (Filter.NoHolders): the tables cost
+// milliseconds, the holders a walk of every process's descriptors.
+func (s System) Tables(f Filter) (*Snapshot, error) {
+	f.NoHolders = true
+	return s.Collect(context.Background(), f)
 }

@@ -268,7 +268,10 @@ func (a *app) rootCommand() *cobra.Command {
 		Short: "Who is on a port: every socket on it, every process holding it, and what the port is",
 		Long: `whoport tells who is on a port: every TCP and UDP socket on it (IPv4 and IPv6,
 every state), every process that holds it (pid, user, command line, age), and
-what the port is (its IANA class and service name).
+what the port is (its IANA class and service name). It looks in every
+network namespace (containers'; --netns narrows it), and says who has the
+sockets no process holds (the kernel's, orphans) and where a published
+port goes.
 
 Queries: 8080, :8080, 127.0.0.1:8080, [::1]:8080, 8080/udp, udp:8080,
 8000-8100, or a service name such as ssh or http-alt.

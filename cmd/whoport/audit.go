@@ -18,6 +18,7 @@ import (
 type auditOptions struct {
 	policy string
 	failOn string
+	netns  string
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -61,9 +62,14 @@ changes severities; unknown keys are errors:
 An entry selects findings by "rule", "port" and "program" (any that is left
 out matches all, but give one); "reason" is for its readers.
 
+Every network namespace is audited (--netns narrows it): a socket in a
+container's namespace exposes nothing of the host, whatever its address,
+so only the rules about holders judge it; the host's side of a published
+port is judged where it listens.
+
 --format prom writes metrics for node_exporter's textfile collector:
-whoport_listening_socket{proto,address,port,class,service,program,user} and
-whoport_audit_findings{rule,severity}.
+whoport_listening_socket{proto,address,port,class,service,program,user,netns}
+and whoport_audit_findings{rule,severity}.
 
 Exit status: 0 no finding at or above --fail-on (accepted ones aside),
 1 findings, 2 error.`,
@@ -79,6 +85,7 @@ Exit status: 0 no finding at or above --fail-on (accepted ones aside),
 	f := cmd.Flags()
 	f.StringVar(&o.policy, "policy", "", "read a policy from `FILE` (JSON: accept, expect, severity)")
 	f.StringVar(&o.failOn, "fail-on", "warn", "exit 1 on a finding of this `SEVERITY` or above: info, warn, high, or never")
+	f.StringVar(&o.netns, "netns", inspect.NetnsAll, "the network namespaces to audit: `WHICH` is all, host (whoport's own), a pid, or a name")
 	return cmd
 }
 
@@ -136,11 +143,12 @@ func (a *app) audit(ctx context.Context, o auditOptions) (outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	snap, err := sys.Collect(ctx, inspect.Filter{Listening: true})
+	snap, err := sys.Collect(ctx, inspect.Filter{Listening: true, Netns: o.netns})
 	if err != nil {
 		return out, err
 	}
 	a.snapshotNotes(&outcome{}, snap, sys) // the warnings; the hidden holders are the report's first line
+	netnsHints(&out, snap, sys.Identity().Root(), false)
 	cfg := sys.NetConfig()
 	rep := auditReport{Version: jsonVersion, Complete: true, Listening: len(snap.Sockets),
 		Findings: []jsonAuditFinding{}, Accepted: []jsonAuditFinding{}, Unchecked: cfg.Guessed,
@@ -223,7 +231,11 @@ func (rep auditReport) text(r *renderer) {
 		t := table{style: []func(...any) string{nil, p.name}}
 		t.add("SEVERITY", "RULE", "SOCKET", "HOLDER")
 		for _, f := range shown {
-			t.add(f.Severity.String(), f.Rule, string(f.Socket.Proto)+" "+endpoint(f.Socket.Local), auditHolderWords(f))
+			sock := string(f.Socket.Proto) + " " + endpoint(f.Socket.Local)
+			if w := elsewhere(f.Socket); w != "" {
+				sock += " " + w
+			}
+			t.add(f.Severity.String(), f.Rule, sock, auditHolderWords(f))
 		}
 		var buf bytes.Buffer
 		t.write(&buf)
@@ -246,6 +258,9 @@ func auditHolderWords(f inspect.AuditFinding) string {
 	if f.Holder == nil {
 		if s.Hidden {
 			return "hidden; socket of " + owner(s.UID, s.User)
+		}
+		if s.Kernel {
+			return "none; " + noHolderWords(s, false)
 		}
 		return "none; socket of " + owner(s.UID, s.User)
 	}

@@ -254,7 +254,7 @@ func TestAuditProm(t *testing.T) {
 	if sockets != 15 {
 		t.Errorf("got %v listening sockets, want 15", sockets)
 	}
-	want := map[string]string{"proto": "tcp", "address": "0.0.0.0", "port": "22", "class": "system", "service": "ssh", "program": "sshd", "user": "root"}
+	want := map[string]string{"proto": "tcp", "address": "0.0.0.0", "port": "22", "class": "system", "service": "ssh", "program": "sshd", "user": "root", "netns": "host"}
 	if !maps.Equal(sshd, want) {
 		t.Errorf("sshd's socket: got labels %v, want %v", sshd, want)
 	}

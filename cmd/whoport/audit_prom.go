@@ -13,10 +13,11 @@ import (
 // Prometheus's text exposition format (version 0.0.4), for node_exporter's
 // textfile collector:
 //
-//	whoport_listening_socket{proto, address, port, class, service, program, user}
+//	whoport_listening_socket{proto, address, port, class, service, program, user, netns}
 //	    counts the sockets with those labels (SO_REUSEPORT siblings share them);
 //	    program is the holder's, "" when hidden; user is the holder's, or the
-//	    socket owner's when its holder is hidden.
+//	    socket owner's when its holder is hidden; netns is the network
+//	    namespace's name, "host" for whoport's own.
 //	whoport_audit_findings{rule, severity}
 //	    counts the findings the policy does not accept: every rule at every
 //	    severity, 0 included, so that alerts resolve.
@@ -47,8 +48,12 @@ func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFind
 		if len(s.Port.Services) > 0 {
 			service = s.Port.Services[0].Name
 		}
+		netns := inspect.NetnsHost
+		if s.Netns != nil {
+			netns = s.Netns.Name
+		}
 		labels := promLabels("proto", string(s.Proto), "address", s.Local.Addr().String(), "port", fmt.Sprint(s.Local.Port()),
-			"class", s.Port.Class.String(), "service", service, "program", program, "user", user)
+			"class", s.Port.Class.String(), "service", service, "program", program, "user", user, "netns", netns)
 		if count[labels] == 0 {
 			order = append(order, labels)
 		}

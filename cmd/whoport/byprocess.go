@@ -90,5 +90,9 @@ func (r *renderer) socketWords(s *inspect.Socket) string {
 			w += " ⇄ " + endpoint(s.Remote)
 		}
 	}
-	return w + "  " + r.p.name(serviceName(s)) + " " + r.p.dim("("+s.Port.Class.String()+")")
+	w += "  " + r.p.name(serviceName(s)) + " " + r.p.dim("("+s.Port.Class.String()+")")
+	if where := elsewhere(s); where != "" {
+		w += " " + r.p.name(where)
+	}
+	return w
 }

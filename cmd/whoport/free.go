@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,7 @@ Exit status: 0 found as many as asked, 1 fewer, 2 error.`,
   whoport free 8000-8999 -n 3`,
 		Args: args(0, 1, "one range at most"),
 	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
-		return a.free(args, n)
+		return a.free(cmd.Context(), args, n)
 	})
 	cmd.Flags().IntVarP(&n, "number", "n", 1, "how many ports")
 	return cmd
@@ -34,7 +35,7 @@ Exit status: 0 found as many as asked, 1 fewer, 2 error.`,
 
 // free answers whoport free: it probes the ports of the range in order
 // until it has found n.
-func (a *app) free(args []string, n int) (outcome, error) {
+func (a *app) free(ctx context.Context, args []string, n int) (outcome, error) {
 	var out outcome
 	if n < 1 {
 		return out, fmt.Errorf("invalid -n %d: ask for 1 port or more", n)
@@ -64,6 +65,17 @@ func (a *app) free(args []string, n int) (outcome, error) {
 	}
 	cfg := sys.NetConfig()
 	rep := freeReport{Ports: inspect.FreePorts(reg, cfg, rng, n, inspect.BindableEverywhere(sys, protos...))}
+	var binds []inspect.Bind // a port free here may be in use in a container's namespace: say so
+	probed := protos
+	if len(probed) == 0 {
+		probed = []services.Proto{services.TCP, services.UDP}
+	}
+	for _, p := range rep.Ports {
+		for _, proto := range probed {
+			binds = append(binds, inspect.Bind{Proto: proto, Port: p})
+		}
+	}
+	elsewhereHints(ctx, sys, &out, binds)
 	if len(rep.Ports) < n {
 		out.code = exitNotFound
 		out.hint("%s", freeHint(cfg, rng, len(rep.Ports)))

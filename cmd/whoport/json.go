@@ -28,6 +28,12 @@ type document struct {
 	Hidepid string `json:"hidepid,omitempty"`
 	// Searched lists the only processes searched for holders (-p, -c).
 	Searched []int32 `json:"searched_pids,omitempty"`
+
+	// Network namespaces and NAT rules (netns.go).
+	Namespaces   []jsonNetns `json:"namespaces,omitempty"`
+	NetnsUnknown int         `json:"netns_unknown_processes,omitempty"`
+	DNAT         []jsonDNAT  `json:"dnat,omitempty"`
+	DNATSkipped  string      `json:"dnat_skipped,omitempty"`
 }
 
 type jsonSocket struct {
@@ -44,6 +50,13 @@ type jsonSocket struct {
 	Port          jsonPort     `json:"port"`
 	Holders       []jsonHolder `json:"holders"`
 	HoldersHidden bool         `json:"holders_hidden"`
+
+	// Where the socket lives and who has it when no process does (netns.go).
+	Netns    *jsonNetns   `json:"netns,omitempty"`
+	Kernel   bool         `json:"kernel,omitempty"`
+	Device   string       `json:"device,omitempty"`
+	Orphaned bool         `json:"orphaned,omitempty"`
+	Forward  *jsonForward `json:"forward,omitempty"`
 }
 
 type jsonEndpoint struct {
@@ -87,6 +100,7 @@ type jsonContainer struct {
 	Runtime string `json:"runtime"`
 	ID      string `json:"id"`
 	Pod     string `json:"pod,omitempty"`
+	Name    string `json:"name,omitempty"`
 }
 
 func newDocument(snap *inspect.Snapshot) document {
@@ -95,6 +109,7 @@ func newDocument(snap *inspect.Snapshot) document {
 	for i := range snap.Sockets {
 		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i]))
 	}
+	netnsDocument(&doc, snap)
 	return doc
 }
 
@@ -117,6 +132,7 @@ func newJSONSocket(s *inspect.Socket) jsonSocket {
 	for _, p := range s.Holders {
 		j.Holders = append(j.Holders, newJSONHolder(p))
 	}
+	netnsSocket(&j, s)
 	return j
 }
 
@@ -139,9 +155,7 @@ func newJSONPort(p services.Port) jsonPort {
 func newJSONHolder(p *inspect.Process) jsonHolder {
 	j := jsonHolder{PID: p.PID, PPID: p.PPID, Name: p.Name, User: p.User, UID: p.UID, Exe: p.Exe, Cmdline: p.Cmdline,
 		ExeDeleted: p.ExeDeleted, Unit: p.Unit, UserUnit: p.UserUnit, SocketUnits: p.SocketUnits, ForwardsTo: p.ForwardsTo}
-	if c := p.Container; c != nil {
-		j.Container = &jsonContainer{c.Runtime, c.ID, c.Pod}
-	}
+	j.Container = newJSONContainer(p.Container)
 	if j.Cmdline == nil {
 		j.Cmdline = []string{}
 	}

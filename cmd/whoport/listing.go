@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
@@ -26,6 +27,29 @@ func (r *renderer) listing(socks []inspect.Socket, peers bool, o shapeOptions) {
 	}
 }
 
+// dnatListing writes the NAT rules that publish ports no socket of the
+// host listens on, below a listing.
+func (r *renderer) dnatListing(socks []inspect.Socket, rules []inspect.DNATRule) {
+	for i := range rules {
+		rule := &rules[i]
+		port := rule.Ports.First
+		if slices.ContainsFunc(socks, func(s inspect.Socket) bool {
+			return s.InHost() && s.Listening() && rule.Matches(s.Proto, s.Local.Port())
+		}) {
+			continue
+		}
+		ports := fmt.Sprint(port)
+		if rule.Ports.Last != port {
+			ports = fmt.Sprintf("%d-%d", port, rule.Ports.Last)
+		}
+		proto := string(rule.Proto)
+		if proto == "" {
+			proto = "tcp/udp"
+		}
+		fmt.Fprintf(r.w, "%s\n", r.p.warn(fmt.Sprintf("%s %s: %s", proto, ports, dnatWords(rule, port, false))))
+	}
+}
+
 // serviceName is the port's first IANA name for the socket's protocol, or
 // "-".
 func serviceName(s *inspect.Socket) string {
@@ -38,17 +62,17 @@ func serviceName(s *inspect.Socket) string {
 // holderCells are the PID, USER, WHERE and COMMAND cells of a socket.
 func (r *renderer) holderCells(s *inspect.Socket) []string {
 	if len(s.Holders) == 0 && s.Inode == 0 {
-		return []string{"-", "-", "", r.noHolder(s)} // TIME_WAIT: the kernel's, whoever owned it
+		return []string{"-", "-", elsewhere(s), r.noHolder(s)} // TIME_WAIT, orphans: the kernel's, whoever owned it
 	}
 	if len(s.Holders) == 0 {
-		return []string{"-", owner(s.UID, s.User), "", r.noHolder(s)}
+		return []string{"-", owner(s.UID, s.User), elsewhere(s), r.noHolder(s)}
 	}
 	h, others := inspect.MainHolder(s.Holders)
 	cmd := commandLine(h.Cmdline, h.Name)
 	if len(others) > 0 {
 		cmd += r.p.dim(fmt.Sprintf(" (+%d: %s)", len(others), pidWords(others)))
 	}
-	where := whereFacts(h)
+	where := socketWhere(s, h)
 	if h.ExeDeleted {
 		where = append(where, "binary deleted")
 	}
@@ -68,6 +92,12 @@ func noHolderWords(s *inspect.Socket, root bool) string {
 		return "in use, holder hidden (run as root to see it)"
 	case s.State == inspect.TimeWait:
 		return "no process (TIME_WAIT)"
+	case s.Kernel && s.Device != "":
+		return "kernel socket (" + clean(s.Device) + ")"
+	case s.Kernel:
+		return "kernel socket"
+	case s.Orphaned:
+		return "no process: orphaned, closing by itself"
 	}
 	return "no process holds it"
 }

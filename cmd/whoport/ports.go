@@ -24,6 +24,7 @@ type portOptions struct {
 	classes    []string
 	exposed    bool
 	shapeOptions
+	netns string
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
@@ -48,6 +49,7 @@ func (o *portOptions) filterFlags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.users, "user", nil, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
 	f.StringSliceVar(&o.classes, "class", nil, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
 	boolVar(f, &o.exposed, "exposed", "listeners reachable from outside this host only: not on loopback, not link-local")
+	f.StringVar(&o.netns, "netns", inspect.NetnsAll, "the network namespaces to look in: `WHICH` is all, host (whoport's own), a pid, or a name (ip netns, container, netns:[INODE])")
 }
 
 // classes are the port classes, as --class names them.
@@ -112,6 +114,8 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 	}
 	f.Commands = o.commands
 	f.Exposed = o.exposed
+	f.Netns, f.DNAT = o.netns, true
+	f.OthersListening = !o.all && len(o.states) == 0 // a container's connections: with -a
 	return f, nil
 }
 
@@ -147,15 +151,16 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	// Exit 0 when something matched: a socket on a port asked for (a
 	// hidden holder or a TIME_WAIT remnant too), with -a a client of it,
 	// or with no query anything listed.
-	if len(snap.Sockets) == 0 {
+	if len(snap.Sockets) == 0 && len(snap.DNAT) == 0 { // a port published by DNAT alone is in use too
 		out.code = exitNotFound
 	}
 	a.snapshotNotes(&out, snap, sys)
 	sortListing(snap.Sockets, o.sortBy)
+	netnsHints(&out, snap, sys.Identity().Root(), len(qs) > 0)
 	set := inspect.NewQuerySet(qs)
 	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, shaped: o.shaped(cmd), headers: portHeaders(set, snap.Sockets, sys.Registry())}
 	if len(qs) > 0 && o.filtering(cmd) {
-		if rep.unfiltered, err = unfiltered(sys, qs, snap.Sockets); err != nil {
+		if rep.unfiltered, err = unfiltered(sys, qs, o.netns, snap.Sockets); err != nil {
 			return out, err
 		}
 	}
@@ -175,8 +180,10 @@ func (o *portOptions) filtering(cmd *cobra.Command) bool {
 // unfiltered gives, for each port asked for where the filters left no
 // socket, the sockets that are on it all the same (from the tables
 // alone), so that a filtered-out port is never called free.
-func unfiltered(sys inspect.System, qs []inspect.Query, kept []inspect.Socket) (map[uint16][]inspect.Socket, error) {
-	all, err := sys.Tables(inspect.Matcher(qs, false))
+func unfiltered(sys inspect.System, qs []inspect.Query, netns string, kept []inspect.Socket) (map[uint16][]inspect.Socket, error) {
+	f := inspect.Matcher(qs, false)
+	f.Netns, f.OthersListening = netns, true
+	all, err := sys.Tables(f)
 	if err != nil {
 		return nil, err
 	}

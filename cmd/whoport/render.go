@@ -45,6 +45,16 @@ func (r *renderer) answer(rep portsReport) {
 	for p := range byPort {
 		ports = append(ports, p)
 	}
+	for _, rule := range rep.snap.DNAT { // ports published with no socket on them
+		for _, q := range set.Ranges() {
+			for p := max(q.First, rule.Ports.First); p <= min(q.Last, rule.Ports.Last); p++ {
+				ports = append(ports, p)
+				if p == 65535 {
+					break
+				}
+			}
+		}
+	}
 	slices.Sort(ports)
 	ports = slices.Compact(ports)
 	var emptyRanges []inspect.PortRange
@@ -69,12 +79,16 @@ func (r *renderer) answer(rep portsReport) {
 			protos = slices.Compact(protos)
 		}
 		r.header(port, protos, rep.headers[port])
-		if len(byPort[port]) == 0 {
+		notes := portNotes(port, byPort[port], rep.snap.DNAT, asked)
+		if len(byPort[port]) == 0 && len(notes) == 0 {
 			fmt.Fprint(r.w, "  ")
-			r.notInUse(protoWords(asked), "this port", fmt.Sprint(port), rep.unfiltered[port])
+			r.notInUse(protoWords(asked), "this port"+readWhere(rep.snap), fmt.Sprint(port), rep.unfiltered[port])
 			continue
 		}
 		r.sockets(byPort[port])
+		for _, n := range notes {
+			fmt.Fprintf(r.w, "  %s\n", r.p.warn(n))
+		}
 	}
 	for _, q := range emptyRanges {
 		if len(ports) > 0 {
@@ -88,7 +102,7 @@ func (r *renderer) answer(rep portsReport) {
 				break
 			}
 		}
-		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1), fmt.Sprintf("%d-%d", q.First, q.Last), held)
+		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1)+readWhere(rep.snap), fmt.Sprintf("%d-%d", q.First, q.Last), held)
 	}
 }
 
@@ -191,8 +205,14 @@ func (r *renderer) sockets(socks []*inspect.Socket) {
 		} else if !known {
 			line += "  " + r.p.dim("(IPv4 too, unless V6ONLY: /proc/net does not say)")
 		}
+		if w := elsewhere(s); w != "" {
+			line += "  " + r.p.name(w)
+		}
 		fmt.Fprintln(r.w, strings.TrimRight(line, " "))
 		r.holders(s)
+		if f := s.Forward; f != nil && (f.Via != "docker-proxy" || f.Container != nil || f.Netns != nil) {
+			fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("published port: "+clean(f.Via)+" "+forwardWords(f)))
+		}
 	}
 }
 
@@ -211,6 +231,8 @@ func (r *renderer) holders(s *inspect.Socket) {
 			cure = "its holder's descriptors cannot be read, even by root"
 		}
 		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.warn(fmt.Sprintf("in use, holder hidden: socket of %s; %s", owner(s.UID, s.User), cure)))
+	case holderlessWords(s) != "":
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("no process: "+holderlessWords(s)))
 	case s.Inode == 0 && s.State == inspect.TimeWait:
 		msg := "no process: the kernel keeps this closed connection in TIME_WAIT"
 		if s.Timer > 0 {

@@ -68,6 +68,9 @@ func (p portsReport) text(r *renderer) {
 		r.byProcess(p.snap.Sockets)
 	case len(p.qs) == 0 || p.shaped:
 		r.listing(p.snap.Sockets, p.peers(), p.opts.shapeOptions)
+		if len(p.qs) == 0 {
+			r.dnatListing(p.snap.Sockets, p.snap.DNAT)
+		}
 	default:
 		r.answer(p)
 	}

@@ -70,6 +70,7 @@ func (a *app) wait(ctx context.Context, arg string, o bindOptions, taken bool, t
 	if err != nil {
 		return out, err
 	}
+	elsewhereHints(ctx, sys, &out, []inspect.Bind{b})
 	rep := waitReport{Query: arg, Bind: b.String(), Until: "free", Reached: reached, Timeout: timeout.String()}
 	if taken {
 		rep.Until = "taken"

@@ -84,9 +84,16 @@ type sockKey struct {
 	proto         services.Proto
 	local, remote netip.AddrPort
 	inode         uint64
+	netns         uint64 // the namespace's inode: a TIME_WAIT tuple may stand in two
 }
 
-func keyOf(s *inspect.Socket) sockKey { return sockKey{s.Proto, s.Local, s.Remote, s.Inode} }
+func keyOf(s *inspect.Socket) sockKey {
+	k := sockKey{proto: s.Proto, local: s.Local, remote: s.Remote, inode: s.Inode}
+	if s.Netns != nil {
+		k.netns = s.Netns.Inode
+	}
+	return k
+}
 
 // watched is a socket watch has seen: with its holders, found when it
 // appeared, or ignored because its holders do not pass the filter.

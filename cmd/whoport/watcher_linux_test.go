@@ -97,7 +97,7 @@ func TestWatcherFixture(t *testing.T) {
 	if got := events(nginx, eventNew); len(got) != 0 {
 		t.Errorf("nginx, second reading: got %q, want nothing", got)
 	}
-	if seen := nginx.known[sockKey{"tcp", mustAddrPort("127.0.0.1:5433"), mustAddrPort("0.0.0.0:0"), 1020}]; seen == nil || !seen.ignored {
+	if seen := nginx.known[sockKey{proto: "tcp", local: mustAddrPort("127.0.0.1:5433"), remote: mustAddrPort("0.0.0.0:0"), inode: 1020}]; seen == nil || !seen.ignored {
 		t.Errorf("nginx: the new postgres listener is %+v, want remembered as ignored", seen)
 	}
 	if got := events(nginx, eventNew); len(got) != 0 {

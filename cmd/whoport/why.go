@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -125,10 +126,13 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 		return out, err
 	}
 	probe := sys.Probe(b)
-	snap, err := sys.Collect(ctx, inspect.Filter{Ports: []inspect.PortRange{{First: b.Port, Last: b.Port}}, Protos: []services.Proto{b.Proto}})
+	snap, err := sys.Collect(ctx, inspect.Filter{Ports: []inspect.PortRange{{First: b.Port, Last: b.Port}}, Protos: []services.Proto{b.Proto},
+		Netns: inspect.NetnsAll, DNAT: true}) // the host's explain the bind; the others are noted
 	if err != nil {
 		return out, err
 	}
+	netnsHints(&out, snap, sys.Identity().Root(), true)
+	host := slices.DeleteFunc(slices.Clone(snap.Sockets), func(s inspect.Socket) bool { return !s.InHost() })
 	a.snapshotNotes(&out, snap, sys)
 	cfg := sys.NetConfig()
 	rep := whyReport{
@@ -143,7 +147,7 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 		rep.Errno = errnoOf(probe)
 		out.code = exitNotFound
 	}
-	for _, f := range inspect.Reconcile(inspect.Explain(b, snap.Sockets, cfg), probe) {
+	for _, f := range append(inspect.Reconcile(inspect.Explain(b, host, cfg), probe), inspect.Elsewhere(b, snap.Sockets, snap.DNAT)...) {
 		jf := jsonFinding{Code: f.Code, Blocking: f.Blocking, Message: f.Message, Fix: f.Fix}
 		if f.Socket != nil {
 			js := newJSONSocket(f.Socket)
@@ -205,7 +209,7 @@ func probeReason(err error) string {
 // unexplained says what else may block a bind whoport found no reason for.
 func unexplained(err error) string {
 	if inspect.InUse(err) {
-		return "whoport sees no socket that explains it: the holder may be in another network namespace (a container), or the socket closed between the probe and the look."
+		return "whoport sees no socket that explains it: the holder may be in a network namespace whoport could not read, or the socket closed between the probe and the look."
 	}
 	return "this is not a conflict with another socket: the address may not be on this host, or the system refuses the bind for its own reasons."
 }
