@@ -102,11 +102,15 @@ type AuditFinding struct {
 // policy p, which may add expected programs, change severities and
 // accept findings. Findings come highest severity first, then in the
 // order of socks. Rules that rest on a setting cfg could not read
-// (Guessed) are skipped rather than guessed.
+// (Guessed) are skipped rather than guessed. A socket in another network
+// namespace (a container's) exposes nothing of the host, whatever its
+// address, and lives under that namespace's own port settings: only the
+// rules about holders judge it; the host's side of a published port is
+// judged where it listens.
 func Audit(socks []Socket, cfg NetConfig, reg *services.Registry, p Policy) []AuditFinding {
 	a := auditor{cfg: cfg, reg: reg, policy: p, tlsPorts: make(map[uint16]bool)}
 	for i := range socks {
-		if s := &socks[i]; s.Listening() && s.Proto == services.TCP && !s.Local.Addr().IsLoopback() {
+		if s := &socks[i]; s.Listening() && s.Proto == services.TCP && !s.Local.Addr().IsLoopback() && s.InHost() {
 			a.tlsPorts[s.Local.Port()] = true
 		}
 	}
@@ -258,7 +262,7 @@ func (a *auditor) expected(port uint16, proto services.Proto) (string, []string)
 // privileges after binding) is the safe way, and is not reported.
 func (a *auditor) nonRoot(s *Socket) (AuditFinding, bool) {
 	port := s.Local.Port()
-	if services.ClassOf(port) != services.System || s.UID == 0 ||
+	if services.ClassOf(port) != services.System || s.UID == 0 || !s.InHost() || // another namespace has its own port_start
 		slices.ContainsFunc(s.Holders, func(h *Process) bool { return h.UID == 0 }) {
 		return AuditFinding{}, false
 	}
@@ -309,7 +313,7 @@ var plaintextServices = map[uint16]plaintextService{
 // without its TLS variant on the host.
 func (a *auditor) plaintext(s *Socket) (AuditFinding, bool) {
 	svc, ok := plaintextServices[s.Local.Port()]
-	if !ok || s.Proto != services.TCP || s.Local.Addr().IsLoopback() ||
+	if !ok || s.Proto != services.TCP || s.Local.Addr().IsLoopback() || !s.InHost() ||
 		slices.ContainsFunc(svc.tls, func(p uint16) bool { return a.tlsPorts[p] }) {
 		return AuditFinding{}, false
 	}
@@ -355,7 +359,7 @@ var localServices = map[uint16]localService{
 func (a *auditor) localExposed(s *Socket) (AuditFinding, bool) {
 	svc, ok := localServices[s.Local.Port()]
 	addr := s.Local.Addr()
-	if !ok || !(addr.IsUnspecified() || (addr.IsGlobalUnicast() && !addr.IsPrivate())) {
+	if !ok || !s.InHost() || !(addr.IsUnspecified() || (addr.IsGlobalUnicast() && !addr.IsPrivate())) {
 		return AuditFinding{}, false
 	}
 	where := "every address of the host"
@@ -373,7 +377,7 @@ func (a *auditor) localExposed(s *Socket) (AuditFinding, bool) {
 // picked, and are left alone.
 func (a *auditor) ephemeral(s *Socket) (AuditFinding, bool) {
 	r, port := a.cfg.Ephemeral, s.Local.Port()
-	if s.Proto != services.TCP || port < r.First || port > r.Last || InRanges(a.cfg.Reserved, port) ||
+	if s.Proto != services.TCP || port < r.First || port > r.Last || InRanges(a.cfg.Reserved, port) || !s.InHost() ||
 		slices.Contains(a.cfg.Guessed, "ipv4.ip_local_port_range") {
 		return AuditFinding{}, false
 	}

@@ -16,7 +16,7 @@ import (
 // root, and audits it.
 func auditFixture(t *testing.T, root string, p Policy) []string {
 	t.Helper()
-	sys := System{Proc: root}
+	sys := Fixture(root, Identity{})
 	snap, err := sys.Collect(context.Background(), Filter{Listening: true})
 	if err != nil {
 		t.Fatal(err)

@@ -337,3 +337,24 @@ func TestSeverity(t *testing.T) {
 		t.Error("ParseSeverity(critical): got no error")
 	}
 }
+
+// TestAuditNetns: 0.0.0.0 inside a container's namespace is not the
+// host's exposure, and its port settings are its own; the host's side of
+// the published port is what is judged.
+func TestAuditNetns(t *testing.T) {
+	ctr := &Netns{Name: "docker:cache", Container: &Container{Runtime: "docker", ID: strings.Repeat("ab", 32), Name: "cache"}}
+	inside := listening("tcp 0.0.0.0:6379", proc(40, "redis-server", 999))
+	inside.Netns, inside.UID = ctr, 999
+	low := listening("tcp 0.0.0.0:80", proc(41, "nginx", 101)) // a non-root port 80: fine in a container
+	low.Netns, low.UID = ctr, 101
+	web := listening("tcp 0.0.0.0:80", proc(41, "nginx", 101))
+	web.Netns, web.UID = ctr, 101
+	published := listening("tcp 0.0.0.0:6379", proc(50, "docker-proxy", 0))
+	published.Netns = &Netns{Name: NetnsHost, Host: true}
+	cfg := NetConfig{UnprivilegedPortStart: 1024, Ephemeral: PortRange{32768, 60999}}
+	got := findingWords(Audit([]Socket{inside, low, web, published}, cfg, services.Default(), Policy{}))
+	want := []string{"local-service-exposed high tcp 0.0.0.0:6379 50"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

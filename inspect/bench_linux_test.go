@@ -20,7 +20,7 @@ func BenchmarkCollectPort(b *testing.B) {
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
 	keep := func(s *Socket) bool { return s.Local.Port() == port }
 	for b.Loop() {
-		snap, err := Live().Collect(context.Background(), Filter{Keep: keep})
+		snap, err := liveSystem(b).Collect(context.Background(), Filter{Keep: keep})
 		if err != nil || len(snap.Sockets) != 1 || len(snap.Sockets[0].Holders) != 1 {
 			b.Fatalf("got %v, %v; want our listener and us", snap, err)
 		}
@@ -29,7 +29,7 @@ func BenchmarkCollectPort(b *testing.B) {
 
 func BenchmarkCollectListening(b *testing.B) {
 	for b.Loop() {
-		if _, err := Live().Collect(context.Background(), Filter{Listening: true}); err != nil {
+		if _, err := liveSystem(b).Collect(context.Background(), Filter{Listening: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -37,9 +37,11 @@ func BenchmarkCollectListening(b *testing.B) {
 
 func BenchmarkScanFDs(b *testing.B) {
 	for b.Loop() {
-		if _, err := scanFDs("/proc", map[uint64]struct{}{1: {}}); err != nil {
+		pids, err := listPIDs("/proc")
+		if err != nil {
 			b.Fatal(err)
 		}
+		scanFDs("/proc", pids, map[uint64]struct{}{1: {}})
 	}
 }
 
@@ -53,7 +55,7 @@ func BenchmarkSockDiag(b *testing.B) {
 
 func BenchmarkReadNetTables(b *testing.B) {
 	for b.Loop() {
-		if _, _, err := readNetTables("/proc", nil); err != nil {
+		if _, _, err := readNetTables("/proc", &Filter{}); err != nil {
 			b.Fatal(err)
 		}
 	}

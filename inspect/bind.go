@@ -41,6 +41,8 @@ type Finding struct {
 	Socket   *Socket // the socket the rule is about, if any
 	Message  string  // one plain sentence
 	Fix      string  // what to do: the pid to stop, the flag to set, the port to use
+
+	connections int // accepted connections told with a listener's finding
 }
 
 // Finding codes.
@@ -67,15 +69,27 @@ const (
 // the probe decides.
 func Explain(b Bind, socks []Socket, cfg NetConfig) []Finding {
 	var out []Finding
+	var conns []*Socket // TCP connections on the port, told with their server
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != b.Proto || s.Local.Port() != b.Port || !overlaps(b, s) {
+		if s.Proto != b.Proto || s.Local.Port() != b.Port {
+			continue
+		}
+		if !overlaps(b, s) {
+			if f, ok := unknownDualStack(b, s); ok {
+				out = append(out, f)
+			}
+			continue
+		}
+		if s.Proto == services.TCP && s.State != TimeWait && s.Remote.Port() != 0 {
+			conns = append(conns, s)
 			continue
 		}
 		if f, ok := conflict(b, s); ok {
 			out = append(out, f)
 		}
 	}
+	out = append(out, connections(b, out, conns)...)
 	if b.Port < cfg.UnprivilegedPortStart && !b.Privileged {
 		out = append(out, Finding{
 			Code: CodePrivileged, Blocking: true,
@@ -96,9 +110,118 @@ func Explain(b Bind, socks []Socket, cfg NetConfig) []Finding {
 			Message: fmt.Sprintf("Port %d is in net.ipv4.ip_local_reserved_ports: the kernel will not hand it out by itself, and an explicit bind still works.", b.Port),
 		})
 	}
-	out = append(out, whichLocalhost(b, socks)...)
+	out = append(out, whichLocalhost(b, socks, cfg.Localhost)...)
 	slices.SortStableFunc(out, func(x, y Finding) int { return boolInt(y.Blocking) - boolInt(x.Blocking) })
 	return out
+}
+
+// CodeConnections names TCP connections on the port whose server no
+// longer listens: they keep the port until they close.
+const CodeConnections = "connections"
+
+// connections tells the TCP connections on the port: with the listening
+// socket of the same holder, as a count on its finding ("and 3
+// connections it accepted"), else one finding for each holder's
+// connections.
+func connections(b Bind, found []Finding, conns []*Socket) []Finding {
+	var rest []*Socket
+	for _, c := range conns {
+		i := slices.IndexFunc(found, func(f Finding) bool {
+			return f.Socket != nil && f.Socket.Listening() && sharesHolder(f.Socket, c)
+		})
+		if i < 0 {
+			rest = append(rest, c)
+			continue
+		}
+		found[i].connections++
+	}
+	for i := range found {
+		if n := found[i].connections; n > 0 {
+			found[i].Message = strings.TrimSuffix(found[i].Message, ".") + fmt.Sprintf(", and %d %s it accepted.", n, plural(n, "connection", "connections"))
+		}
+	}
+	var out []Finding
+	for len(rest) > 0 {
+		first := rest[0]
+		var group []*Socket
+		rest = slices.DeleteFunc(rest, func(c *Socket) bool {
+			if samePIDs(c, first) {
+				group = append(group, c)
+				return true
+			}
+			return false
+		})
+		f := Finding{Code: CodeConnections, Blocking: !b.ReuseAddr, Socket: first}
+		f.Message = fmt.Sprintf("%s %s %d TCP %s on port %d (%s ⇄ %s%s) and nothing listens there: they keep the port until they close.",
+			holderWords(first), holdVerb(first), len(group), plural(len(group), "connection", "connections"), b.Port,
+			addrPort(first.Local), addrPort(first.Remote), map[bool]string{true: ", …", false: ""}[len(group) > 1])
+		if b.ReuseAddr {
+			f.Message = strings.TrimSuffix(f.Message, ".") + "; with SO_REUSEADDR the bind succeeds if they set it too."
+		}
+		f.Fix = stopFix(b, first) + ", or set SO_REUSEADDR (--reuseaddr to try)"
+		out = append(out, f)
+	}
+	return out
+}
+
+func sharesHolder(a, b *Socket) bool {
+	return slices.ContainsFunc(a.Holders, func(p *Process) bool {
+		return slices.ContainsFunc(b.Holders, func(q *Process) bool { return p.PID == q.PID })
+	})
+}
+
+func holdVerb(s *Socket) string {
+	if len(s.Holders) > 1 {
+		return "hold"
+	}
+	return "holds"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Reconcile makes the findings agree with what the kernel answered to the
+// probe (probe is its error, nil when the bind succeeded). Where the bind
+// succeeded, nothing blocks it, and a conflict the socket table could not
+// decide (both set SO_REUSEADDR or SO_REUSEPORT, a [::] socket whose
+// IPV6_V6ONLY is unknown) was settled in its favour. Where it failed with
+// EADDRINUSE, such a conflict was settled against it, and blocks.
+func Reconcile(fs []Finding, probe error) []Finding {
+	for i := range fs {
+		f := &fs[i]
+		if f.Socket == nil || f.Code == CodeWhichLocalhost {
+			continue
+		}
+		unknown := f.Code == CodeDualStack && f.Socket.V6OnlyUnknown
+		switch {
+		case unknown && probe == nil:
+			f.Message = strings.TrimSuffix(f.Message, ".") + "; the bind succeeded, so it is v6-only."
+			f.Fix = ""
+		case unknown && InUse(probe):
+			f.Blocking = true
+			f.Message = strings.TrimSuffix(f.Message, ".") + "; the bind failed, so it is dual-stack."
+			f.Fix = stopFix(Bind{}, f.Socket) + ", or keep the families apart with IPV6_V6ONLY"
+		case probe == nil && f.Blocking:
+			f.Blocking = false
+			f.Message = strings.TrimSuffix(f.Message, ".") + "; yet the bind succeeded: the kernel let them share the port."
+			f.Fix = ""
+		case probe == nil:
+			f.Message = strings.TrimSuffix(f.Message, ".") + " The bind succeeded, so it did."
+			f.Fix = ""
+		case InUse(probe) && !f.Blocking && f.Code != CodeTimeWait:
+			f.Blocking = true
+			f.Message = strings.TrimSuffix(f.Message, ".") + " The bind failed, so it did not."
+		case InUse(probe) && !f.Blocking:
+			f.Blocking = true
+			f.Message = strings.TrimSuffix(f.Message, ".") + " The bind failed, so the old socket did not set SO_REUSEADDR."
+		}
+	}
+	slices.SortStableFunc(fs, func(x, y Finding) int { return boolInt(y.Blocking) - boolInt(x.Blocking) })
+	return fs
 }
 
 // coverage is the addresses a bind or socket takes on its port.
@@ -131,8 +254,25 @@ func coverOf(a netip.Addr, v6only bool) coverage {
 	return coverage{addr: a.Unmap()}
 }
 
+// overlaps reports whether the bind and the socket take a common address.
+// A socket whose IPV6_V6ONLY is not known is taken to be v6-only: no
+// conclusion is drawn from a value that was not read.
 func overlaps(b Bind, s *Socket) bool {
-	return coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), s.V6Only))
+	return coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), s.V6Only || s.V6OnlyUnknown))
+}
+
+// unknownDualStack is the warning for a socket that overlaps the bind only
+// if it is dual-stack, when the table did not say whether it is.
+func unknownDualStack(b Bind, s *Socket) (Finding, bool) {
+	if !s.V6OnlyUnknown || !coverOf(b.Addr, b.V6Only).overlaps(coverOf(s.Local.Addr(), false)) {
+		return Finding{}, false
+	}
+	return Finding{
+		Code: CodeDualStack, Socket: s,
+		Message: fmt.Sprintf("%s holds %s; if it is dual-stack (IPV6_V6ONLY off) it also takes IPv4 and conflicts with %s, but /proc/net does not say whether it is.",
+			holderWords(s), addrPort(s.Local), netip.AddrPortFrom(b.Addr, b.Port)),
+		Fix: "the probe decides: where the bind succeeds, that socket is v6-only",
+	}, true
 }
 
 // conflict explains one socket whose address overlaps the bind's.
@@ -168,28 +308,28 @@ func conflict(b Bind, s *Socket) (Finding, bool) {
 			who = "if the bind fails, it did not set SO_REUSEPORT"
 		}
 		f.Message = fmt.Sprintf("%s holds %s; SO_REUSEPORT lets several sockets share a port only when every one of them set it, under the same user: %s.", holder, addrPort(s.Local), who)
-		f.Fix = stopFix(s) + ", or set SO_REUSEPORT in the holder too and run both as the same user"
+		f.Fix = stopFix(b, s) + ", or set SO_REUSEPORT in the holder too and run both as the same user"
 	case crossFamily(b, s):
 		f.Code = CodeDualStack
 		f.Message = fmt.Sprintf("%s holds %s; an IPv6 socket on [::] also takes IPv4 unless it sets IPV6_V6ONLY (a dual-stack socket; net.ipv6.bindv6only=1 makes V6ONLY the default), so %s and %s overlap.",
 			holder, addrPort(s.Local), addrPort(s.Local), netip.AddrPortFrom(b.Addr, b.Port))
 		if b.Addr.Is6() {
-			f.Fix = stopFix(s) + ", or keep the families apart: set IPV6_V6ONLY on your IPv6 socket (--v6only to try)"
+			f.Fix = stopFix(b, s) + ", or keep the families apart: set IPV6_V6ONLY on your IPv6 socket (--v6only to try)"
 		} else {
-			f.Fix = stopFix(s) + ", or have the holder set IPV6_V6ONLY so that its [::] leaves IPv4 alone"
+			f.Fix = stopFix(b, s) + ", or have the holder set IPV6_V6ONLY so that its [::] leaves IPv4 alone"
 		}
 	case local == b.Addr.Unmap():
 		f.Code = CodeSameAddress
 		f.Message = fmt.Sprintf("%s holds %s, the very address and port.", holder, addrPort(s.Local))
-		f.Fix = stopFix(s) + ", or use another port (whoport free)"
+		f.Fix = stopFix(b, s) + ", or use another port (whoport free)"
 	case local.IsUnspecified():
 		f.Code = CodeWildcardHolder
 		f.Message = fmt.Sprintf("%s holds %s, the wildcard, which takes every address on port %d, %s included.", holder, addrPort(s.Local), b.Port, addrWords(b.Addr))
-		f.Fix = stopFix(s) + ", or have it bind only the addresses it serves, or use another port (whoport free)"
+		f.Fix = stopFix(b, s) + ", or have it bind only the addresses it serves, or use another port (whoport free)"
 	default:
 		f.Code = CodeSpecificHolder
 		f.Message = fmt.Sprintf("%s holds %s; a bind to the wildcard %s would take every address, %s included.", holder, addrPort(s.Local), addrWords(b.Addr), addrWords(local))
-		f.Fix = stopFix(s) + fmt.Sprintf(", or bind a specific address the holder does not use (such as %s), or use another port (whoport free)", otherAddr(local, b.Port))
+		f.Fix = stopFix(b, s) + fmt.Sprintf(", or bind a specific address the holder does not use (such as %s), or use another port (whoport free)", otherAddr(local, b.Port))
 	}
 	// SO_REUSEADDR on both sockets lets a TCP bind share the port with a
 	// socket that is not listening, and a UDP bind with any.
@@ -210,8 +350,13 @@ func crossFamily(b Bind, s *Socket) bool {
 
 // whichLocalhost warns when 127.0.0.1 and ::1 on the port lead to
 // different processes: a client of "localhost" tries ::1 first (RFC 6724
-// prefers it), and reaches whoever holds that.
-func whichLocalhost(b Bind, socks []Socket) []Finding {
+// prefers it), and reaches whoever holds that. Where localhost stands for
+// one address only (localhost, from /etc/hosts; nil for both), its
+// clients reach one server and there is nothing to warn of.
+func whichLocalhost(b Bind, socks []Socket, localhost []netip.Addr) []Finding {
+	if localhost != nil && !(slices.Contains(localhost, netip.AddrFrom4([4]byte{127, 0, 0, 1})) && slices.Contains(localhost, netip.IPv6Loopback())) {
+		return nil
+	}
 	var v4, v6 *Socket
 	for i := range socks {
 		s := &socks[i]
@@ -267,12 +412,22 @@ func ownerWords(s *Socket) string {
 	return fmt.Sprintf("uid %d", s.UID)
 }
 
-// stopFix says which processes to stop.
-func stopFix(s *Socket) string {
-	if len(s.Holders) == 0 {
+// stopFix says which processes to stop, with the whoport kill command
+// that signals exactly those: their pids on the port and protocol.
+func stopFix(b Bind, s *Socket) string {
+	switch {
+	case len(s.Holders) == 0 && s.Hidden && b.UID == 0:
+		return "find its holder: even root cannot read it here (a sandbox or security module)"
+	case len(s.Holders) == 0 && s.Hidden:
 		return "find and stop its holder (run as root to see it)"
+	case len(s.Holders) == 0:
+		return "no process holds it, so there is none to stop: the kernel closes it by itself when its timer runs out (an orphaned connection), or it is the kernel's own"
 	}
-	return fmt.Sprintf("stop %s with whoport kill %d", strings.ToLower(holderWords(s)[:1])+holderWords(s)[1:], s.Local.Port())
+	pids := make([]string, len(s.Holders))
+	for i, h := range s.Holders {
+		pids[i] = fmt.Sprint(h.PID)
+	}
+	return fmt.Sprintf("stop %s with whoport kill -p %s %d/%s", strings.ToLower(holderWords(s)[:1])+holderWords(s)[1:], strings.Join(pids, ","), s.Local.Port(), s.Proto)
 }
 
 // otherAddr suggests another address of the same family: 127.0.0.2 for a

@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +58,8 @@ func TestExplain(t *testing.T) {
 		{"IPv6 loopback beside IPv4 loopback", "[::1]:8080", nil, []Socket{listener("127.0.0.1:8080", 1)}, ""},
 		{"TIME_WAIT", "127.0.0.1:8080", nil, []Socket{tw}, "!time-wait"},
 		{"TIME_WAIT and SO_REUSEADDR", "127.0.0.1:8080", func(b *Bind) { b.ReuseAddr = true }, []Socket{tw}, "time-wait"},
-		{"a connection, SO_REUSEADDR", "0.0.0.0:8080", func(b *Bind) { b.ReuseAddr = true }, []Socket{client}, "specific-holder"},
+		{"a connection, SO_REUSEADDR", "0.0.0.0:8080", func(b *Bind) { b.ReuseAddr = true }, []Socket{client}, "connections"},
+		{"a connection", "0.0.0.0:8080", nil, []Socket{client}, "!connections"},
 		{"a listener, SO_REUSEADDR", "0.0.0.0:8080", func(b *Bind) { b.ReuseAddr = true }, []Socket{listener("0.0.0.0:8080", 1)}, "!same-address"},
 		{"SO_REUSEPORT", "127.0.0.1:8080", func(b *Bind) { b.ReusePort = true }, []Socket{listener("127.0.0.1:8080", 1)}, "!reuseport"},
 		{"privileged", "0.0.0.0:80", nil, nil, "!privileged-port"},
@@ -106,5 +109,61 @@ func TestExplainWords(t *testing.T) {
 		[]Socket{listener("127.0.0.1:8080", 3)}, cfg)
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "same user") {
 		t.Errorf("got %+v; want the user rule of SO_REUSEPORT", fs)
+	}
+}
+
+// TestExplainAcceptedConnections: a server's accepted connections are told
+// with its listener, once; connections whose server is gone are one
+// finding.
+func TestExplainAcceptedConnections(t *testing.T) {
+	srv := listener("0.0.0.0:8080", 42)
+	conn := func(peer string, pid int32) Socket {
+		return Socket{Proto: services.TCP, Family: IPv4, Local: netip.MustParseAddrPort("127.0.0.1:8080"),
+			Remote: netip.MustParseAddrPort(peer), State: Established, Inode: 9, Holders: []*Process{{PID: pid, Name: "srv"}}}
+	}
+	b := Bind{Proto: services.TCP, Addr: netip.IPv4Unspecified(), Port: 8080, Privileged: true}
+	fs := Explain(b, []Socket{srv, conn("127.0.0.1:40001", 42), conn("127.0.0.1:40002", 42)}, DefaultNetConfig)
+	if len(fs) != 1 || fs[0].Code != CodeSameAddress || !strings.Contains(fs[0].Message, "and 2 connections it accepted") ||
+		strings.Contains(fs[0].Message, "the very address") && strings.Contains(fs[0].Message, "40001") {
+		t.Errorf("got %+v; want one finding for the listener, with its 2 connections", fs)
+	}
+	if !strings.Contains(fs[0].Fix, "whoport kill -p 42 8080/tcp") {
+		t.Errorf("fix %q: want the kill command that stops exactly pid 42 on 8080/tcp", fs[0].Fix)
+	}
+	fs = Explain(b, []Socket{conn("127.0.0.1:40001", 43), conn("127.0.0.1:40002", 43)}, DefaultNetConfig)
+	if len(fs) != 1 || fs[0].Code != CodeConnections || !fs[0].Blocking || !strings.Contains(fs[0].Message, "2 TCP connections") {
+		t.Errorf("got %+v; want one blocking finding for the 2 connections", fs)
+	}
+}
+
+// TestReconcile: the findings agree with the kernel's answer.
+func TestReconcile(t *testing.T) {
+	inUse := &BindError{Err: syscall.EADDRINUSE}
+	reuse := Bind{Proto: services.TCP, Addr: netip.MustParseAddr("127.0.0.1"), Port: 8080, ReuseAddr: true, ReusePort: true, UID: 1000}
+	blocked := Explain(reuse, []Socket{listener("127.0.0.1:8080", 3)}, DefaultNetConfig)
+	if got := Reconcile(slices.Clone(blocked), nil); got[0].Blocking || got[0].Fix != "" || !strings.Contains(got[0].Message, "yet the bind succeeded") {
+		t.Errorf("bind succeeded: got %+v; want no block, no fix, and the words saying so", got[0])
+	}
+	orphan := Socket{Proto: services.TCP, Family: IPv4, Local: netip.MustParseAddrPort("127.0.0.1:8080"),
+		Remote: netip.MustParseAddrPort("127.0.0.1:40001"), State: FinWait2, Inode: 0}
+	tw := Socket{Proto: services.TCP, Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:5"), State: TimeWait}
+	b := reuse
+	b.ReusePort = false
+	fs := Reconcile(Explain(b, []Socket{tw}, DefaultNetConfig), inUse)
+	if len(fs) != 1 || !fs[0].Blocking || !strings.Contains(fs[0].Message, "did not set SO_REUSEADDR") {
+		t.Errorf("--reuseaddr and a failed bind: got %+v; want the TIME_WAIT blocking, and why", fs)
+	}
+	b.ReuseAddr = false
+	fs = Explain(b, []Socket{orphan}, DefaultNetConfig)
+	if len(fs) != 1 || strings.Contains(fs[0].Fix, "run as root") || !strings.Contains(fs[0].Fix, "no process holds it") {
+		t.Errorf("an orphaned FIN_WAIT2: got %+v; want no 'run as root', and that no process holds it", fs)
+	}
+	unknown := Socket{Proto: services.TCP, Family: IPv6, State: Listen, Local: netip.MustParseAddrPort("[::]:8080"), Inode: 7, V6OnlyUnknown: true}
+	b.Addr = netip.IPv4Unspecified()
+	if fs := Reconcile(Explain(b, []Socket{unknown}, DefaultNetConfig), inUse); len(fs) != 1 || !fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is dual-stack") {
+		t.Errorf("unknown v6only, bind failed: got %+v", fs)
+	}
+	if fs := Reconcile(Explain(b, []Socket{unknown}, DefaultNetConfig), nil); len(fs) != 1 || fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is v6-only") {
+		t.Errorf("unknown v6only, bind succeeded: got %+v", fs)
 	}
 }

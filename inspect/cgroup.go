@@ -14,6 +14,7 @@ type Container struct {
 	Runtime string // "docker", "podman", "containerd", "cri-o" or "kubernetes" (a pod seen through cgroupfs)
 	ID      string // the container's id, 64 hex digits
 	Pod     string // the Kubernetes pod's uid, when there is one
+	Name    string // the container's name, where the runtime keeps it on disk; "" when unknown
 }
 
 // ShortID gives the 12-digit id that docker ps and podman ps show.
@@ -198,19 +199,7 @@ func dockerProxyTarget(argv []string) string {
 	if len(argv) == 0 || path.Base(argv[0]) != "docker-proxy" {
 		return ""
 	}
-	flags := map[string]string{}
-	for i := 1; i < len(argv); i++ {
-		name := strings.TrimLeft(argv[i], "-")
-		if name == argv[i] {
-			continue
-		}
-		if k, v, ok := strings.Cut(name, "="); ok {
-			flags[k] = v
-		} else if i+1 < len(argv) {
-			flags[name] = argv[i+1]
-			i++
-		}
-	}
+	flags := argFlags(argv[1:])
 	ip, err := netip.ParseAddr(flags["container-ip"])
 	port, perr := strconv.ParseUint(flags["container-port"], 10, 16)
 	if err != nil || perr != nil {
@@ -221,4 +210,23 @@ func dockerProxyTarget(argv []string) string {
 		target += "/" + p
 	}
 	return target
+}
+
+// argFlags reads "-name value", "--name value" and "--name=value" from
+// arguments; words that are not flags are skipped.
+func argFlags(args []string) map[string]string {
+	flags := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		name := strings.TrimLeft(args[i], "-")
+		if name == args[i] {
+			continue
+		}
+		if k, v, ok := strings.Cut(name, "="); ok {
+			flags[k] = v
+		} else if i+1 < len(args) {
+			flags[name] = args[i+1]
+			i++
+		}
+	}
+	return flags
 }

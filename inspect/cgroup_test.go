@@ -38,7 +38,7 @@ func who(p *Process) string {
 
 func TestWhoFixture(t *testing.T) {
 	root := fixture.Materialize(t, "../testdata/proc/who.txt")
-	snap, err := System{Proc: root}.Collect(context.Background(), Filter{})
+	snap, err := Fixture(root, Identity{}).Collect(context.Background(), Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

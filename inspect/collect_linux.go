@@ -2,27 +2,26 @@ package inspect
 
 import (
 	"context"
+	"fmt"
+	"slices"
 )
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
 // that holds one of them. The live host's tables come from sock_diag
-// netlink, falling back to /proc/net when netlink is not allowed; any
-// other proc root is read through its /proc/net files. Holders are found
-// by a BPF iterator on a big host where that is allowed, else in one
-// parallel walk of /proc/*/fd (Snapshot.Walk says which), skipped when no
-// socket passes.
+// netlink, only the protocols and families the filter wants, in the states
+// it wants, on its ports; where netlink is refused the tables come from
+// /proc/net, and Fallback says why. Any other proc root is read through its
+// /proc/net files. The filter's Netns adds other network namespaces, read
+// from inside (see readNetns). Holders are found by a BPF iterator on a
+// big host where that is allowed, else in one parallel walk of /proc/*/fd
+// (Snapshot.Walk says which; a socket's inode is unique across
+// namespaces), skipped when no socket passes, and narrowed to the
+// processes the filter names when it names them; with the filter's
+// NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
-	snap := &Snapshot{Source: "sock_diag"}
-	var err error
-	if s.live() {
-		snap.Sockets, err = dumpSockDiag(f)
-	}
-	if !s.live() || err != nil {
-		snap.Source = "/proc/net"
-		snap.Sockets, snap.Warnings, err = readNetTables(s.Proc, f.Match)
-		if err != nil {
-			return nil, err
-		}
+	snap, found, err := s.tables(f)
+	if err != nil {
+		return nil, err
 	}
 	want := make(map[uint64]struct{})
 	for _, sk := range snap.Sockets {
@@ -30,19 +29,114 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			want[sk.Inode] = struct{}{}
 		}
 	}
-	scan, walk, err := s.findHolders(want) // walk_linux.go
-	if err != nil {
-		return nil, err
+	var scan fdScan
+	if len(want) > 0 && !f.NoHolders {
+		if len(f.PIDs) > 0 {
+			pids, err := listPIDs(s.proc)
+			if err != nil {
+				return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
+			}
+			scan, snap.Searched = s.scanNamed(pids, f.PIDs, want)
+			snap.Walk = Walk{Path: WalkProc, Why: "only the processes asked about are searched"}
+		} else if scan, snap.Walk, err = s.findHolders(want); err != nil { // walk_linux.go
+			return nil, err
+		}
 	}
-	snap.Walk = walk
 	d := &describer{ctx: ctx, sys: s}
-	d.plat.boot, _ = bootTime(s.Proc)
+	d.plat.boot, _ = bootTime(s.proc)
 	procs := d.describeAll(pidsOf(scan.holders))
-	attach(snap.Sockets, scan.holders, procs, len(scan.unreadable) > 0)
+	attach(snap.Sockets, scan.holders, procs, !f.NoHolders && (len(scan.unreadable) > 0 || s.hidepid != ""))
 	snap.Unreadable = scan.unreadable
+	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	if !f.NoHolders { // who has the sockets no process holds needs the holders first
+		s.annotate(snap, f, found, len(scan.unreadable) > 0 || s.hidepid != "")
+	}
+	reg := s.Registry()
 	for i := range snap.Sockets {
-		snap.Sockets[i].User = d.userName(snap.Sockets[i].UID)
+		sk := &snap.Sockets[i]
+		sk.User = d.userName(sk.UID)
+		sk.Port = reg.Port(sk.Local.Port(), sk.Proto)
 	}
 	sortSockets(snap.Sockets)
 	return snap, nil
+}
+
+// tables reads the socket tables: sock_diag on the live host, /proc/net
+// elsewhere or where netlink is refused; and those of the other network
+// namespaces the filter's Netns names, with what was found of them.
+func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
+	snap := &Snapshot{Source: SourceSockDiag, Hidepid: s.hidepid}
+	found, host, others, err := s.planNetns(snap, f.Netns) // network namespaces (issue 11)
+	if err != nil {
+		return nil, found, err
+	}
+	if s.live && host != nil {
+		snap.Sockets, err = dumpSockDiag(f)
+		if err != nil {
+			snap.Fallback = err.Error()
+		}
+	}
+	if host != nil && (!s.live || err != nil) {
+		snap.Source = SourceProcNet
+		snap.Sockets, snap.Warnings, err = readNetTables(s.proc, &f)
+		if err != nil {
+			return nil, found, err
+		}
+	}
+	for i := range snap.Sockets {
+		snap.Sockets[i].Netns = host
+	}
+	snap.Sockets = append(snap.Sockets, s.readOtherNetns(others, f)...)
+	return snap, found, nil
+}
+
+// scanNamed finds the holders among the named processes only (those of
+// pids that exist), then, for the sockets they hold, among their parents
+// and children too: a forked server and its workers, a child that
+// inherited a socket. Those are the usual sharers, and reading their
+// descriptors costs little; any other process is not searched, and the
+// pids that were are returned.
+func (s System) scanNamed(pids, named []int32, want map[uint64]struct{}) (fdScan, []int32) {
+	first := slices.DeleteFunc(slices.Clone(pids), func(pid int32) bool { return !slices.Contains(named, pid) })
+	scan := scanFDs(s.proc, first, want)
+	if len(scan.holders) == 0 {
+		return scan, first
+	}
+	held := make(map[uint64]struct{}, len(scan.holders))
+	for inode := range scan.holders {
+		held[inode] = struct{}{}
+	}
+	kin := s.kin(pids, first)
+	more := scanFDs(s.proc, kin, held)
+	for inode, ps := range more.holders {
+		scan.holders[inode] = append(scan.holders[inode], ps...)
+	}
+	scan.unreadable = append(scan.unreadable, more.unreadable...)
+	slices.Sort(scan.unreadable)
+	searched := slices.Concat(first, kin)
+	slices.Sort(searched)
+	return scan, searched
+}
+
+// kin gives the parents and children of the processes in of, but not init
+// (pid 1, whose children are every orphan) and not those in of, from the
+// parent pid in each process's /proc/PID/stat.
+func (s System) kin(pids, of []int32) []int32 {
+	var out []int32
+	for _, pid := range pids {
+		if slices.Contains(of, pid) {
+			continue
+		}
+		st, err := readStat(s.proc, pid)
+		if err == nil && st.ppid > 1 && slices.Contains(of, st.ppid) {
+			out = append(out, pid) // a child
+		}
+	}
+	for _, pid := range of {
+		st, err := readStat(s.proc, pid)
+		if err == nil && st.ppid > 1 && !slices.Contains(of, st.ppid) && !slices.Contains(out, st.ppid) {
+			out = append(out, st.ppid) // the parent
+		}
+	}
+	return out
 }

@@ -31,7 +31,7 @@ func brief(s Socket) string {
 
 func TestCollectFixture(t *testing.T) {
 	root := fixture.Materialize(t, "../testdata/proc/basic.txt")
-	snap, err := System{Proc: root}.Collect(context.Background(), Filter{})
+	snap, err := Fixture(root, Identity{}).Collect(context.Background(), Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestCollectFixture(t *testing.T) {
 
 func TestCollectFixtureHolders(t *testing.T) {
 	root := fixture.Materialize(t, "../testdata/proc/basic.txt")
-	snap, err := System{Proc: root}.Collect(context.Background(), Filter{Keep: func(s *Socket) bool { return s.Local.Port() == 80 && s.Listening() }})
+	snap, err := Fixture(root, Identity{}).Collect(context.Background(), Filter{Keep: func(s *Socket) bool { return s.Local.Port() == 80 && s.Listening() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestCollectFixtureHolders(t *testing.T) {
 
 func TestCollectFreePort(t *testing.T) {
 	root := fixture.Materialize(t, "../testdata/proc/basic.txt")
-	snap, err := System{Proc: root}.Collect(context.Background(), Filter{Keep: func(s *Socket) bool { return s.Local.Port() == 1 }})
+	snap, err := Fixture(root, Identity{}).Collect(context.Background(), Filter{Keep: func(s *Socket) bool { return s.Local.Port() == 1 }})
 	if err != nil || len(snap.Sockets) != 0 {
 		t.Fatalf("got %v, %v; want no sockets, no error", snap.Sockets, err)
 	}
@@ -124,9 +124,11 @@ func TestCollectFreePort(t *testing.T) {
 	}
 }
 
+// TestCollectMissingRoot: a root without socket tables is an error, never
+// an empty answer that would call every port free.
 func TestCollectMissingRoot(t *testing.T) {
-	_, err := System{Proc: t.TempDir() + "/nope"}.Collect(context.Background(), Filter{})
-	if err != nil {
-		t.Errorf("a root without socket tables: got %v, want no sockets and no error", err)
+	snap, err := Fixture(t.TempDir()+"/nope", Identity{}).Collect(context.Background(), Filter{})
+	if err == nil {
+		t.Errorf("a root without socket tables: got %d sockets and no error, want an error", len(snap.Sockets))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,8 +19,14 @@ import (
 // Collect reads the TCP and UDP sockets the filter passes and the
 // processes that hold them, through gopsutil's net.Connections. Without
 // inodes, sockets with the same addresses and state are folded into one
-// with all their holders.
+// with all their holders. With the filter's NoHolders no process is
+// described.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
+	switch f.Netns { // network namespaces are Linux's: here there is one, the host's
+	case "", NetnsHost, NetnsAll:
+	default:
+		return nil, &ScopeError{Scope: f.Netns}
+	}
 	conns, err := net.ConnectionsWithContext(ctx, "inet")
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
@@ -47,6 +54,9 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			sk.Inode = uint64(i + 1) // a stand-in, to tie holders to sockets
 			snap.Sockets = append(snap.Sockets, sk)
 		}
+		if f.NoHolders {
+			continue
+		}
 		if c.Pid > 0 {
 			holders[uint64(i+1)] = append(holders[uint64(i+1)], c.Pid)
 		} else {
@@ -56,9 +66,12 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	d := &describer{ctx: ctx, sys: s}
 	procs := d.describeAll(pidsOf(holders))
 	attach(snap.Sockets, holders, procs, hidden)
+	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
+	reg := s.Registry()
 	for i := range snap.Sockets {
 		sk := &snap.Sockets[i]
 		sk.Inode = 0
+		sk.Port = reg.Port(sk.Local.Port(), sk.Proto)
 		if len(sk.Holders) > 0 {
 			sk.UID, sk.User = sk.Holders[0].UID, sk.Holders[0].User
 		}

@@ -22,16 +22,12 @@ type fdScan struct {
 	unreadable []int32            // processes whose fds could not be read, sorted
 }
 
-// scanFDs walks every /proc/PID/fd once, in parallel, and records which
-// processes hold the sockets in want (all sockets when want is nil). A
-// process that exits during the walk is skipped; one whose descriptors
-// cannot be read (EACCES: another user's, without root) is counted,
-// unless it is a kernel thread, which holds no descriptors.
-func scanFDs(proc string, want map[uint64]struct{}) (fdScan, error) {
-	pids, err := listPIDs(proc)
-	if err != nil {
-		return fdScan{}, err
-	}
+// scanFDs walks /proc/PID/fd of each of pids once, in parallel, and
+// records which processes hold the sockets in want (all sockets when want
+// is nil). A process that exits during the walk is skipped; one whose
+// descriptors cannot be read (EACCES: another user's, without root) is
+// counted, unless it is a kernel thread, which holds no descriptors.
+func scanFDs(proc string, pids []int32, want map[uint64]struct{}) fdScan {
 	var (
 		next       atomic.Int64
 		unreadable []int32
@@ -65,7 +61,7 @@ func scanFDs(proc string, want map[uint64]struct{}) (fdScan, error) {
 	}
 	wg.Wait()
 	slices.Sort(unreadable)
-	return fdScan{holders: holders, unreadable: unreadable}, nil
+	return fdScan{holders: holders, unreadable: unreadable}
 }
 
 // listPIDs lists the numeric entries of the proc root.

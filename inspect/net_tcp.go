@@ -35,21 +35,29 @@ var netTables = []netTable{
 // on every architecture Go supports.
 const userHZ = 100
 
-// readNetTables reads /proc/net/{tcp,tcp6,udp,udp6} under the proc root and
-// keeps the sockets keep accepts. A missing table (IPv6 disabled) is
-// skipped; lines that cannot be parsed are returned as warnings.
-func readNetTables(proc string, keep func(*Socket) bool) (socks []Socket, warnings []string, err error) {
+// readNetTables reads /proc/net/{tcp,tcp6,udp,udp6} under the proc root,
+// the tables the filter wants, and keeps the sockets it passes. A missing
+// table (IPv6 disabled) is skipped, but a root with none of them has no
+// socket tables to read, and that is an error. Lines that cannot be parsed
+// are returned as warnings. These tables do not say whether an IPv6 socket
+// is IPV6_V6ONLY.
+func readNetTables(proc string, f *Filter) (socks []Socket, warnings []string, err error) {
+	found := false
 	for _, t := range netTables {
+		if !f.wants(t.proto, t.family) {
+			continue
+		}
 		path := filepath.Join(proc, "net", t.file)
-		f, err := os.Open(path)
+		file, err := os.Open(path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("read socket table: %w", err)
 		}
-		s, bad, err := parseNetTable(f, t.proto, t.family, keep)
-		f.Close()
+		found = true
+		s, bad, err := parseNetTable(file, t.proto, t.family, f.Match)
+		file.Close()
 		if err != nil {
 			return nil, nil, fmt.Errorf("read %s: %w", path, err)
 		}
@@ -57,6 +65,9 @@ func readNetTables(proc string, keep func(*Socket) bool) (socks []Socket, warnin
 		for _, b := range bad {
 			warnings = append(warnings, path+": "+b.Error())
 		}
+	}
+	if _, err := os.Stat(filepath.Join(proc, "net", "tcp")); !found && err != nil {
+		return nil, nil, fmt.Errorf("%s has no socket tables (net/tcp, net/udp): is it a /proc?", proc)
 	}
 	return socks, warnings, nil
 }
@@ -91,7 +102,7 @@ func parseNetLine(line string, proto services.Proto, fam Family) (Socket, error)
 	if len(f) < 10 {
 		return Socket{}, fmt.Errorf("%d fields, want at least 10", len(f))
 	}
-	s := Socket{Proto: proto, Family: fam}
+	s := Socket{Proto: proto, Family: fam, V6OnlyUnknown: fam == IPv6}
 	var err error
 	if s.Local, err = parseHexAddrPort(f[1]); err != nil {
 		return s, err

@@ -3,17 +3,15 @@
 package inspect
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/whoport/whoport/services"
 )
 
-// Probe makes the bind for real and closes the socket at once: it never
+// probe makes the bind for real and closes the socket at once: it never
 // listens, so it never accepts a connection. A nil error means the bind
 // succeeds now; otherwise the error is a *BindError with the errno.
-func Probe(b Bind) error {
+func probe(b Bind) error {
 	family, typ := unix.AF_INET, unix.SOCK_STREAM
 	if b.Addr.Is6() {
 		family = unix.AF_INET6
@@ -63,15 +61,4 @@ func errnoName(err error) string {
 		return unix.ErrnoName(e)
 	}
 	return ""
-}
-
-// SelfPrivileged reports whether this process may bind ports below
-// net.ipv4.ip_unprivileged_port_start: it is root, or (Linux) has
-// CAP_NET_BIND_SERVICE.
-func SelfPrivileged() bool {
-	if os.Geteuid() == 0 {
-		return true
-	}
-	b, err := os.ReadFile("/proc/self/status")
-	return err == nil && netBindService(b)
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// Probe makes the bind for real and closes the socket at once: it never
+// probe makes the bind for real and closes the socket at once: it never
 // listens. Windows has no SO_REUSEPORT; the flag is ignored.
-func Probe(b Bind) error {
+func probe(b Bind) error {
 	family, typ, proto := syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP
 	if b.Addr.Is6() {
 		family = syscall.AF_INET6
@@ -44,6 +44,3 @@ func Probe(b Bind) error {
 }
 
 func errnoName(err error) string { return "" }
-
-// SelfPrivileged reports true: Windows has no privileged ports.
-func SelfPrivileged() bool { return true }

@@ -19,7 +19,7 @@ import (
 // It reads the files itself rather than through gopsutil: each once, and
 // without gopsutil's cpu package, whose init reads /proc/stat.
 func (d *describer) describe(pid int32) *Process {
-	dir := filepath.Join(d.sys.Proc, strconv.Itoa(int(pid)))
+	dir := filepath.Join(d.sys.proc, strconv.Itoa(int(pid)))
 	out := &Process{PID: pid}
 	var r procReader
 	if b, err := r.read(filepath.Join(dir, "status")); err == nil {
@@ -88,6 +88,11 @@ type platformFacts struct {
 
 // fill reads the facts of out from its directory dir in the proc root.
 func (f *platformFacts) fill(r *procReader, dir string, out *Process) {
+	if b, err := r.read(filepath.Join(dir, "comm")); err == nil && len(b) > 0 {
+		// The name as the process set it: status's Name is escaped by
+		// the kernel, a newline as \n, a backslash as \\.
+		out.Name = strings.TrimSuffix(string(b), "\n")
+	}
 	if b, err := r.read(filepath.Join(dir, "cgroup")); err == nil {
 		cg := cgroupPath(b)
 		out.Unit, out.UserUnit = unitOf(cg)

@@ -58,7 +58,12 @@ func ParseQuery(text string, reg *services.Registry) ([]Query, error) {
 		}
 		q.Proto, s = proto, rest
 	}
-	// Address: "[::1]:8080", "127.0.0.1:8080", ":8080", "*:8080", "localhost:8080".
+	// An address without a port: "[::1]", "127.0.0.1".
+	if a, ok := bareAddr(s); ok {
+		return nil, queryErr(text, "no port in %q: add one, as in %s", text, netip.AddrPortFrom(a, 8080))
+	}
+	// Address: "[::1]:8080", "127.0.0.1:8080", ":8080", "*:8080", "localhost:8080",
+	// "[fe80::1%eth0]:8080" (the zone is dropped: the kernel's tables have none).
 	var addrs []netip.Addr
 	if host, port, ok := cutLast(s, ":"); ok && (strings.HasPrefix(host, "[") || !strings.Contains(host, ":")) {
 		s = port
@@ -66,12 +71,14 @@ func ParseQuery(text string, reg *services.Registry) ([]Query, error) {
 		case h == "" || h == "*":
 		case strings.EqualFold(h, "localhost"):
 			addrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
+		case isHostname(h):
+			return nil, queryErr(text, "%q is a host name, and whoport does not resolve names (localhost aside): give an address, as in 127.0.0.1:%s or [::1]:%s", h, port, port)
 		default:
 			a, err := netip.ParseAddr(h)
-			if err != nil || a.Zone() != "" || (strings.HasPrefix(host, "[") != a.Is6()) {
+			if err != nil || (strings.HasPrefix(host, "[") != a.Is6()) {
 				return nil, queryErr(text, "bad address %q in %q: write 127.0.0.1:8080 or [::1]:8080", host, text)
 			}
-			addrs = []netip.Addr{a.Unmap()}
+			addrs = []netip.Addr{a.WithZone("").Unmap()}
 		}
 	} else if strings.Contains(s, ":") {
 		return nil, queryErr(text, "bad query %q: put an IPv6 address in brackets, [::1]:8080", text)
@@ -171,6 +178,40 @@ func protoOf(s string) (services.Proto, bool) {
 	return "", false
 }
 
+// bareAddr reads s as an address alone, without a port: 127.0.0.1 or
+// [::1].
+func bareAddr(s string) (netip.Addr, bool) {
+	if b, ok := strings.CutPrefix(s, "["); ok {
+		if !strings.HasSuffix(b, "]") {
+			return netip.Addr{}, false
+		}
+		s = strings.TrimSuffix(b, "]")
+	} else if strings.Contains(s, ":") {
+		return netip.Addr{}, false // host:port, or IPv6 that wants brackets
+	}
+	a, err := netip.ParseAddr(s)
+	return a, err == nil
+}
+
+// isHostname reports whether s looks like a host name rather than an
+// address: letters, digits, dots and dashes, with a letter somewhere.
+func isHostname(s string) bool {
+	letter := false
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return false
+	}
+	return letter
+}
+
 // cutLast slices s around the last sep.
 func cutLast(s, sep string) (before, after string, found bool) {
 	if i := strings.LastIndex(s, sep); i >= 0 {
@@ -228,18 +269,21 @@ func covers(s *Socket, addr netip.Addr) bool {
 }
 
 // Matcher returns the filter for Collect that accepts the sockets any of
-// the queries match.
+// the queries match: their ports (merged) go to the kernel, and when every
+// query names its protocol, only those protocols are dumped.
 func Matcher(qs []Query, clients bool) Filter {
-	f := Filter{Peers: clients, Keep: func(s *Socket) bool {
-		for _, q := range qs {
-			if q.Match(s, clients) {
-				return true
+	set := NewQuerySet(qs)
+	f := Filter{Peers: clients, Ports: set.Ports(), Keep: func(s *Socket) bool { return set.Match(s, clients) }}
+	protos := map[services.Proto]bool{}
+	for _, q := range qs {
+		protos[q.Proto] = true
+	}
+	if !protos[""] { // every query names its protocol: dump only those
+		for _, p := range []services.Proto{services.TCP, services.UDP} {
+			if protos[p] {
+				f.Protos = append(f.Protos, p)
 			}
 		}
-		return false
-	}}
-	for _, q := range qs {
-		f.Ports = append(f.Ports, PortRange{q.First, q.Last})
 	}
 	return f
 }

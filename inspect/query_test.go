@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,7 @@ func TestParseQuery(t *testing.T) {
 		{"0.0.0.0:80", " 0.0.0.0 80-80"},
 		{"65535", " invalid IP 65535-65535"},
 		{" 22 ", " invalid IP 22-22"},
+		{"[fe80::1%eth0]:80", " fe80::1 80-80"}, // the zone is dropped: the tables have none
 	} {
 		qs, err := ParseQuery(c.in, reg)
 		if err != nil {
@@ -72,7 +74,10 @@ func TestParseQueryErrors(t *testing.T) {
 		{"::1:8080", "put an IPv6 address in brackets"},
 		{"[127.0.0.1]:80", "bad address"},
 		{"300.1.1.1:80", "bad address"},
-		{"[fe80::1%eth0]:80", "bad address"},
+		{"[::1]", `no port in "[::1]": add one, as in [::1]:8080`},
+		{"127.0.0.1", `no port in "127.0.0.1": add one, as in 127.0.0.1:8080`},
+		{"example.com:80", `"example.com" is a host name, and whoport does not resolve names`},
+		{"db-1:5432", `"db-1" is a host name`},
 		{"127.0.0.1:", `no port in "127.0.0.1:"`},
 		{"udp:", `no port in "udp:"`},
 	} {
@@ -199,5 +204,47 @@ func TestAttach(t *testing.T) {
 		if fmt.Sprint(pids) != fmt.Sprint(c.wantPIDs) || socks[0].Hidden != c.wantHidden {
 			t.Errorf("%s: got holders %v hidden %v; want %v, %v", c.name, pids, socks[0].Hidden, c.wantPIDs, c.wantHidden)
 		}
+	}
+}
+
+// TestQuerySet: many queries are merged for matching, and each socket
+// matches as the queries one by one would have it.
+func TestQuerySet(t *testing.T) {
+	reg := services.Default()
+	var qs []Query
+	for _, text := range []string{"80", "81", "82", "8000-8100", "udp:53", "127.0.0.1:5432", "[::1]:5432/tcp"} {
+		q, err := ParseQuery(text, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q...)
+	}
+	set := NewQuerySet(qs)
+	socks := []Socket{
+		{Proto: services.TCP, State: Listen, Local: netip.MustParseAddrPort("0.0.0.0:81")},
+		{Proto: services.TCP, State: Listen, Local: netip.MustParseAddrPort("0.0.0.0:53")},
+		{Proto: services.UDP, State: Close, Local: netip.MustParseAddrPort("0.0.0.0:53")},
+		{Proto: services.TCP, State: Listen, Local: netip.MustParseAddrPort("127.0.0.2:5432")},
+		{Proto: services.TCP, State: Listen, Local: netip.MustParseAddrPort("0.0.0.0:5432")},
+		{Proto: services.TCP, State: Listen, Local: netip.MustParseAddrPort("0.0.0.0:8101")},
+		{Proto: services.TCP, State: Established, Local: netip.MustParseAddrPort("127.0.0.1:40000"), Remote: netip.MustParseAddrPort("127.0.0.1:8050")},
+	}
+	for i := range socks {
+		s := &socks[i]
+		for _, clients := range []bool{false, true} {
+			want := slices.ContainsFunc(qs, func(q Query) bool { return q.Match(s, clients) })
+			if got := set.Match(s, clients); got != want {
+				t.Errorf("%s %s clients=%v: got %v, want %v", s.Proto, s.Local, clients, got, want)
+			}
+		}
+	}
+	if got := set.Ports(); !slices.Equal(got, []PortRange{{53, 53}, {80, 82}, {5432, 5432}, {8000, 8100}}) {
+		t.Errorf("Ports: got %v", got)
+	}
+	if got := set.Singles(); !slices.Equal(got, []uint16{53, 80, 81, 82, 5432}) {
+		t.Errorf("Singles: got %v", got)
+	}
+	if got := set.Protos(53); !slices.Equal(got, []services.Proto{services.UDP}) {
+		t.Errorf("Protos(53): got %v, want udp", got)
 	}
 }

@@ -18,8 +18,8 @@ func (s System) Signal(p *Process, sig syscall.Signal) error {
 	if err := refuse(p); err != nil {
 		return err
 	}
-	if !s.live() {
-		return fmt.Errorf("signal pid %d: %s is not the live /proc", p.PID, s.Proc)
+	if !s.live {
+		return s.notLive(fmt.Sprintf("signal pid %d", p.PID))
 	}
 	fd, err := unix.PidfdOpen(int(p.PID), 0)
 	switch {
@@ -53,7 +53,7 @@ func (s System) Signal(p *Process, sig syscall.Signal) error {
 // ErrGone when no process has the pid, or ErrNotSameProcess when another
 // process started since under the same pid.
 func (s System) Same(p *Process) error {
-	st, err := readStat(s.Proc, p.PID)
+	st, err := readStat(s.proc, p.PID)
 	if err != nil {
 		return ErrGone
 	}

@@ -22,7 +22,7 @@ func TestSignalChecksIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys := Live()
+	sys := liveSystem(t)
 	// The pid now names a process that started later: not signalled.
 	reused := &Process{PID: pid, StartTicks: st.startTicks + 1}
 	if err := sys.Signal(reused, syscall.SIGTERM); !errors.Is(err, ErrNotSameProcess) {
@@ -50,11 +50,11 @@ func TestSignalChecksIdentity(t *testing.T) {
 
 func TestSignalRefuses(t *testing.T) {
 	for _, p := range []*Process{{PID: 1}, {PID: int32(os.Getpid())}, {PID: 0}, {PID: -5}} {
-		if err := Live().Signal(p, syscall.SIGCONT); err == nil || errors.Is(err, ErrGone) {
+		if err := liveSystem(t).Signal(p, syscall.SIGCONT); err == nil || errors.Is(err, ErrGone) {
 			t.Errorf("pid %d: got %v, want a refusal", p.PID, err)
 		}
 	}
-	if err := (System{Proc: t.TempDir()}).Signal(&Process{PID: 99999}, syscall.SIGCONT); err == nil {
+	if err := (Fixture(t.TempDir(), Identity{})).Signal(&Process{PID: 99999}, syscall.SIGCONT); err == nil {
 		t.Errorf("a fixture root: got no error, want one: it has no processes to signal")
 	}
 }

@@ -18,6 +18,9 @@ func (s System) Signal(p *Process, sig syscall.Signal) error {
 	if err := refuse(p); err != nil {
 		return err
 	}
+	if !s.live {
+		return s.notLive(fmt.Sprintf("signal pid %d", p.PID))
+	}
 	if err := s.Same(p); err != nil {
 		return err
 	}

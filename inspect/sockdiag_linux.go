@@ -25,22 +25,36 @@ const (
 )
 
 // dumpSockDiag asks the kernel for its TCP and UDP sockets, IPv4 and IPv6,
-// over NETLINK_SOCK_DIAG (one dump per family and protocol), and keeps the
-// sockets the filter passes. The kernel applies the filter's states and
-// ports itself, as ss does for 'sport = :P'; a kernel that refuses the
-// port filter is asked again without it. It sees the caller's network
-// namespace only.
-func dumpSockDiag(f Filter) ([]Socket, error) {
+// over NETLINK_SOCK_DIAG (one dump per family and protocol the filter
+// wants), and keeps the sockets the filter passes. The kernel applies the
+// filter's states and ports itself, as ss does for 'sport = :P'; a kernel
+// that refuses the port filter is asked again without it. A dump that
+// the kernel marks interrupted (NLM_F_DUMP_INTR: the table changed while
+// it was read) is read again, up to three times. It sees the caller's
+// network namespace only.
+func dumpSockDiag(f Filter) ([]Socket, error) { return dumpSockDiagOn(openSockDiag, f) }
+
+// dumpSockDiagOn is dumpSockDiag on the netlink sockets that open gives:
+// a socket opened inside another network namespace dumps that
+// namespace's tables.
+func dumpSockDiagOn(open func() (int, error), f Filter) ([]Socket, error) {
 	bc := portBytecode(f.Ports, f.Peers)
-	socks, err := dumpSockDiagWith(f, bc)
+	socks, err := dumpSockDiagWith(open, f, bc)
 	if errors.Is(err, unix.EINVAL) && bc != nil {
-		socks, err = dumpSockDiagWith(f, nil)
+		socks, err = dumpSockDiagWith(open, f, nil)
 	}
 	return socks, err
 }
 
-func dumpSockDiagWith(f Filter, bytecode []byte) ([]Socket, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+// errDumpInterrupted is a dump whose answer had NLM_F_DUMP_INTR set.
+var errDumpInterrupted = errors.New("sock_diag dump interrupted by changes to the table")
+
+func openSockDiag() (int, error) {
+	return unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+}
+
+func dumpSockDiagWith(open func() (int, error), f Filter, bytecode []byte) ([]Socket, error) {
+	fd, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("open sock_diag: %w", err)
 	}
@@ -50,7 +64,11 @@ func dumpSockDiagWith(f Filter, bytecode []byte) ([]Socket, error) {
 	}
 	buf := make([]byte, sockDiagRecvBytes)
 	var socks []Socket
-	for i, t := range netTables {
+	seq := uint32(0)
+	for _, t := range netTables {
+		if !f.wants(t.proto, t.family) {
+			continue
+		}
 		family := uint8(unix.AF_INET)
 		if t.family == IPv6 {
 			family = unix.AF_INET6
@@ -59,18 +77,24 @@ func dumpSockDiagWith(f Filter, bytecode []byte) ([]Socket, error) {
 		if t.proto == services.UDP {
 			proto = unix.IPPROTO_UDP
 		}
-		states := ^uint32(0)
-		if f.Listening && t.proto == services.TCP {
-			states = 1 << Listen
-		} else if f.Listening {
-			states = 1 << Close
+		states := f.stateMask(t.proto)
+		if states == 0 {
+			continue
 		}
-		seq := uint32(i + 1)
-		req := sockDiagRequest(family, proto, states, seq, bytecode)
-		if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			return nil, fmt.Errorf("sock_diag request: %w", err)
+		for try := 1; ; try++ {
+			seq++
+			req := sockDiagRequest(family, proto, states, seq, bytecode)
+			if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+				return nil, fmt.Errorf("sock_diag request: %w", err)
+			}
+			n := len(socks)
+			socks, err = receiveSockDiag(fd, buf, seq, t, socks, f.Match)
+			if errors.Is(err, errDumpInterrupted) && try < 3 {
+				socks = socks[:n]
+				continue
+			}
+			break
 		}
-		socks, err = receiveSockDiag(fd, buf, seq, t, socks, f.Match)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EAFNOSUPPORT) {
 			continue // this family or protocol is not built into the kernel
 		}
@@ -168,7 +192,7 @@ func portBytecode(ranges []PortRange, peers bool) []byte {
 // receiveSockDiag reads one dump's answers until NLMSG_DONE.
 func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket, keep func(*Socket) bool) ([]Socket, error) {
 	var s Socket // one, not one per message: keep's argument escapes
-	ne := binary.NativeEndian
+	interrupted := false
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err == unix.EINTR {
@@ -177,39 +201,71 @@ func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket,
 		if err != nil {
 			return socks, err
 		}
-		for b := buf[:n]; len(b) >= nlmsgHdrLen; {
-			l := int(ne.Uint32(b[0:]))
-			typ := ne.Uint16(b[4:])
-			if l < nlmsgHdrLen || l > len(b) {
-				return socks, errors.New("truncated netlink message")
+		done, err := eachNetlinkMessage(buf[:n], seq, func(m netlinkMessage) error {
+			interrupted = interrupted || m.flags&unix.NLM_F_DUMP_INTR != 0
+			if m.typ != sockDiagByFamily {
+				return nil
 			}
-			msg := b[nlmsgHdrLen:l]
-			if ne.Uint32(b[8:]) != seq {
-				b = b[nlmAlign(l):]
-				continue // a stale answer
+			var err error
+			if s, err = parseInetDiagMsg(m.body, t); err != nil {
+				return err
 			}
-			switch typ {
-			case unix.NLMSG_DONE:
-				return socks, nil
-			case unix.NLMSG_ERROR:
-				if len(msg) >= 4 {
-					if errno := int32(ne.Uint32(msg)); errno != 0 {
-						return socks, unix.Errno(-errno)
-					}
-				}
-				return socks, nil
-			case sockDiagByFamily:
-				var err error
-				if s, err = parseInetDiagMsg(msg, t); err != nil {
-					return socks, err
-				}
-				if keep(&s) {
-					socks = append(socks, s)
-				}
+			if keep(&s) {
+				socks = append(socks, s)
 			}
-			b = b[nlmAlign(l):]
+			return nil
+		})
+		switch {
+		case err != nil:
+			return socks, err
+		case done && interrupted:
+			return socks, errDumpInterrupted
+		case done:
+			return socks, nil
 		}
 	}
+}
+
+// netlinkMessage is one message of a netlink answer.
+type netlinkMessage struct {
+	typ, flags uint16
+	body       []byte
+}
+
+// eachNetlinkMessage calls fn for each message of sequence seq in b, one
+// datagram of a dump's answer, and reports whether the dump is done
+// (NLMSG_DONE, or an NLMSG_ERROR, whose errno it returns); fn sees those
+// too, for their flags. It never reads
+// past b: a message that claims more bytes than b holds is an error.
+func eachNetlinkMessage(b []byte, seq uint32, fn func(netlinkMessage) error) (done bool, err error) {
+	ne := binary.NativeEndian
+	for len(b) >= nlmsgHdrLen {
+		l := int(ne.Uint32(b[0:]))
+		if l < nlmsgHdrLen || l > len(b) {
+			return false, errors.New("truncated netlink message")
+		}
+		m := netlinkMessage{typ: ne.Uint16(b[4:]), flags: ne.Uint16(b[6:]), body: b[nlmsgHdrLen:l]}
+		stale := ne.Uint32(b[8:]) != seq
+		b = b[min(nlmAlign(l), len(b)):]
+		if stale {
+			continue // an answer to an earlier request
+		}
+		if err := fn(m); err != nil {
+			return false, err
+		}
+		switch m.typ {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			if len(m.body) >= 4 {
+				if errno := int32(ne.Uint32(m.body)); errno < 0 {
+					return true, unix.Errno(-errno)
+				}
+			}
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
@@ -236,8 +292,11 @@ func parseInetDiagMsg(m []byte, t netTable) (Socket, error) {
 	dst, _ := netip.AddrFromSlice(id[20 : 20+addrLen])
 	s.Local = netip.AddrPortFrom(src.Unmap(), binary.BigEndian.Uint16(id[0:]))
 	s.Remote = netip.AddrPortFrom(dst.Unmap(), binary.BigEndian.Uint16(id[2:]))
-	if s.State == TimeWait {
+	if s.State == TimeWait || m[2] != 0 && closing(s.State) { // idiag_timer: one is running
 		s.Timer = time.Duration(ne.Uint32(m[52:])) * time.Millisecond // idiag_expires
+	}
+	if s.State == Listen {
+		s.ZeroBacklog = ne.Uint32(m[60:]) == 0 // idiag_wqueue: a listener's backlog
 	}
 	for a := m[inetDiagMsgLen:]; len(a) >= unix.SizeofRtAttr; {
 		l := int(ne.Uint16(a[0:]))

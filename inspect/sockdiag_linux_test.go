@@ -67,7 +67,7 @@ func TestSockDiagAgreesWithProcNet(t *testing.T) {
 	if err != nil {
 		t.Skipf("sock_diag not allowed here: %v", err)
 	}
-	text, warnings, err := readNetTables("/proc", ours)
+	text, warnings, err := readNetTables("/proc", &Filter{Keep: ours})
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("readNetTables: %v %v", err, warnings)
 	}
@@ -165,7 +165,7 @@ func TestPortBytecode(t *testing.T) {
 		{Listening: true},
 	} {
 		name := fmt.Sprintf("ports %v… peers %v listening %v", f.Ports[:min(len(f.Ports), 2)], f.Peers, f.Listening)
-		got, err := dumpSockDiagWith(Filter{Listening: f.Listening}, portBytecode(f.Ports, f.Peers))
+		got, err := dumpSockDiagWith(openSockDiag, Filter{Listening: f.Listening}, portBytecode(f.Ports, f.Peers))
 		if err != nil {
 			t.Fatalf("%s: the kernel refused the filter: %v", name, err)
 		}

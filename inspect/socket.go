@@ -83,12 +83,17 @@ type Socket struct {
 	Remote netip.AddrPort // the zero address and port 0 when not connected
 	State  State
 	// V6Only reports that an IPv6 socket bound to the wildcard does not
-	// also serve IPv4. The /proc/net tables do not say; there it is false.
-	V6Only bool
-	UID    uint32        // the socket's owner, known even when its holders are hidden
-	User   string        // the owner's name, "" when the user database lacks it
-	Inode  uint64        // 0 for TIME_WAIT and other sockets no file refers to
-	Timer  time.Duration // time left on the socket's timer (TIME_WAIT), when the kernel tells
+	// also serve IPv4. The /proc/net tables do not say: read from them,
+	// an IPv6 socket has V6OnlyUnknown set, and V6Only false.
+	V6Only        bool
+	V6OnlyUnknown bool
+	UID           uint32        // the socket's owner, known even when its holders are hidden
+	User          string        // the owner's name, "" when the user database lacks it
+	Inode         uint64        // 0 for TIME_WAIT and other sockets no file refers to
+	Timer         time.Duration // time left on the socket's timer (TIME_WAIT), when the kernel tells
+	// Port is what the registry says of the local port for the socket's
+	// protocol: its class, status and services.
+	Port services.Port
 
 	// Holders are the processes with a file descriptor for the socket,
 	// sorted by pid: a forked server and its workers share one socket.
@@ -97,6 +102,25 @@ type Socket struct {
 	// while some processes' descriptors could not be read: the holder is
 	// most likely one of those.
 	Hidden bool
+
+	// Where the socket lives, and who holds it when no process does
+	// (issue 11; see netns.go, holderless.go, publish.go).
+	Netns *Netns // its network namespace; nil when unknown (not Linux)
+	// Kernel reports a socket with an inode and no holder while every
+	// process was read: the kernel's own (a tunnel device's, NFS's).
+	Kernel bool
+	Device string // for a kernel socket, the device that owns it: "vxlan vx0"
+	// Orphaned reports a TCP socket that its last holder closed and the
+	// kernel is still closing (FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK):
+	// it goes away by itself when Timer runs out.
+	Orphaned bool
+	// ZeroBacklog reports a TCP listener with a backlog of 0 (sock_diag):
+	// it takes no connections and only keeps the port, as dockerd does
+	// for a published port when its userland proxy is off.
+	ZeroBacklog bool
+	// Forward says where a published port goes, when a holder publishes
+	// it into a container; nil otherwise.
+	Forward *Forward
 }
 
 // Listening reports whether the socket waits for others: a TCP listener or
@@ -140,6 +164,16 @@ type Process struct {
 	ForwardsTo  string     // for docker-proxy, where it forwards: "172.17.0.2:80/tcp"
 }
 
+// DualStack reports whether the socket is an IPv6 wildcard that also takes
+// IPv4, and whether that is known: a table that does not say
+// (/proc/net) gives known false.
+func (s *Socket) DualStack() (dual, known bool) {
+	if s.Local.Addr() != netip.IPv6Unspecified() {
+		return false, true
+	}
+	return !s.V6Only && !s.V6OnlyUnknown, !s.V6OnlyUnknown
+}
+
 // Snapshot is what Collect saw.
 type Snapshot struct {
 	Sockets []Socket
@@ -147,14 +181,48 @@ type Snapshot struct {
 	// read: other users' processes without root, or processes a sandbox
 	// hides even from root. Sockets that may be theirs have Hidden set.
 	Unreadable []int32
+	// Hidepid is the mount option that hid other users' processes from
+	// the walk altogether ("hidepid=2"), or "". Sockets that may be
+	// theirs have Hidden set.
+	Hidepid string
+	// Searched lists the only processes whose descriptors were read, when
+	// the filter named its holders by pid: those, and their parents and
+	// children. Other processes holding the same sockets are not among the
+	// Holders. nil when every process was searched.
+	Searched []int32
 	// Warnings are lines of the socket tables that could not be parsed.
 	Warnings []string
 	// Source names where the socket table came from: "sock_diag",
 	// "/proc/net" or "gopsutil".
 	Source string
+	// Fallback says why the table did not come from sock_diag on a host
+	// where it should have: "" when it did.
+	Fallback string
 	// Walk says how the holders were found, and why that way.
 	Walk Walk
+
+	// Namespaces are the network namespaces whose sockets were asked for,
+	// whoport's own first; those that could not be read say why
+	// (Netns.Skipped). Empty where namespaces are unknown (not Linux).
+	Namespaces []*Netns
+	// NetnsUnknown lists the processes whose network namespace could not
+	// be read (other users' processes, without root; pid 1 in some
+	// sandboxes): sockets in namespaces only they use are missing.
+	NetnsUnknown []int32
+	// DNAT lists the NAT rules of whoport's own namespace that send the
+	// ports asked for elsewhere, whether or not a socket listens there.
+	DNAT []DNATRule
+	// DNATSkipped says why the NAT rules could not be read; "" when they
+	// were, or were not asked for.
+	DNATSkipped string
 }
+
+// Where the socket tables come from.
+const (
+	SourceSockDiag = "sock_diag"
+	SourceProcNet  = "/proc/net"
+	SourceGopsutil = "gopsutil"
+)
 
 // stateAliases are the other names ss and netstat give states.
 var stateAliases = map[string]State{

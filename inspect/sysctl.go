@@ -1,9 +1,13 @@
 package inspect
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,6 +29,10 @@ type NetConfig struct {
 	// BindV6Only is net.ipv6.bindv6only: whether IPv6 sockets are
 	// IPV6_V6ONLY unless they say otherwise. false by default.
 	BindV6Only bool
+	// Localhost is what the name localhost stands for in /etc/hosts, the
+	// addresses a client of "localhost" tries; nil when not known (a
+	// fixture), which is taken as both 127.0.0.1 and ::1.
+	Localhost []netip.Addr
 	// Guessed names the settings that could not be read.
 	Guessed []string
 }
@@ -41,7 +49,7 @@ func InRanges(rs []PortRange, port uint16) bool { return inRanges(rs, port) }
 func (s System) NetConfig() NetConfig {
 	c := DefaultNetConfig
 	read := func(name string) (string, bool) {
-		b, err := os.ReadFile(filepath.Join(s.Proc, "sys", "net", filepath.FromSlash(name)))
+		b, err := os.ReadFile(filepath.Join(s.proc, "sys", "net", filepath.FromSlash(name)))
 		if err != nil {
 			c.Guessed = append(c.Guessed, strings.ReplaceAll(name, "/", "."))
 			return "", false
@@ -68,7 +76,31 @@ func (s System) NetConfig() NetConfig {
 	if v, ok := read("ipv6/bindv6only"); ok {
 		c.BindV6Only = v == "1"
 	}
+	if s.live {
+		if f, err := os.Open("/etc/hosts"); err == nil {
+			c.Localhost = parseHostsLocalhost(f)
+			f.Close()
+		}
+	}
 	return c
+}
+
+// parseHostsLocalhost reads /etc/hosts for the addresses of the name
+// localhost, in their order.
+func parseHostsLocalhost(r io.Reader) []netip.Addr {
+	var out []netip.Addr
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		f := strings.Fields(line)
+		if len(f) < 2 || !slices.ContainsFunc(f[1:], func(n string) bool { return strings.EqualFold(n, "localhost") }) {
+			continue
+		}
+		if a, err := netip.ParseAddr(f[0]); err == nil && !slices.Contains(out, a.Unmap()) {
+			out = append(out, a.Unmap())
+		}
+	}
+	return out
 }
 
 // parsePortRange reads "32768-60999" or "8080".

@@ -181,7 +181,11 @@ func waitZombie(t *testing.T, pid int32) {
 // needBPF skips the test where the BPF path may not run.
 func needBPF(t testing.TB) {
 	t.Helper()
-	if _, why := (System{Proc: "/proc"}).bpfRefusal(WalkBPF); why != "" {
+	s, err := Open("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, why := s.bpfRefusal(WalkBPF); why != "" {
 		t.Skipf("the BPF path may not run here: %s", why)
 	}
 }
@@ -212,10 +216,11 @@ func TestWalksAgree(t *testing.T) {
 		t.Fatalf("inodes: sharers %d and %d, reuseport pair %d and %d", a.inode, b.inode, r1.inode, r2.inode)
 	}
 	want := map[uint64]struct{}{a.inode: {}, r1.inode: {}, r2.inode: {}, thread.inode: {}, zombie.inode: {}}
-	viaProc, err := scanFDs("/proc", want)
+	pids, err := listPIDs("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
+	viaProc := scanFDs("/proc", pids, want)
 	viaBPF, err := scanFDsBPF("/proc", want)
 	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
 		t.Skipf("the kernel refuses the iterator: %v", err)
@@ -273,7 +278,12 @@ func TestCollectWalk(t *testing.T) {
 		{WalkProc, Walk{Path: WalkProc, Why: "asked for proc"}},
 	} {
 		tcp := func(s *Socket) bool { return s.Proto == services.TCP } // the port is the kernel's for TCP only
-		snap, err := System{Proc: "/proc", Walk: c.walk}.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}, Keep: tcp})
+		sys, err := Open("/proc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys.walk = c.walk
+		snap, err := sys.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}, Keep: tcp})
 		if err != nil {
 			t.Fatal(err)
 		}

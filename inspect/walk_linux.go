@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -33,7 +32,7 @@ func (s System) findHolders(want map[uint64]struct{}) (fdScan, Walk, error) {
 	if mode != WalkProc {
 		var files int
 		if files, why = s.bpfRefusal(mode); why == "" {
-			scan, err := scanFDsBPF(s.Proc, want)
+			scan, err := scanFDsBPF(s.proc, want)
 			if err == nil {
 				why = forced
 				if mode == WalkAuto {
@@ -47,17 +46,17 @@ func (s System) findHolders(want map[uint64]struct{}) (fdScan, Walk, error) {
 			}
 		}
 	}
-	scan, err := scanFDs(s.Proc, want)
+	pids, err := listPIDs(s.proc)
 	if err != nil {
-		return fdScan{}, Walk{}, fmt.Errorf("walk %s: %w", s.Proc, err)
+		return fdScan{}, Walk{}, fmt.Errorf("list processes in %s: %w", s.proc, err)
 	}
-	return scan, Walk{Path: WalkProc, Why: why}, nil
+	return scanFDs(s.proc, pids, want), Walk{Path: WalkProc, Why: why}, nil
 }
 
-// walkMode is s.Walk, or else WHOPORT_WALK, or else auto; forced says who
+// walkMode is s.walk, or else WHOPORT_WALK, or else auto; forced says who
 // asked for a mode other than auto.
 func (s System) walkMode() (mode, forced string, err error) {
-	mode, forced, name := s.Walk, "asked for "+s.Walk, "walk"
+	mode, forced, name := s.walk, "asked for "+s.walk, "walk"
 	if mode == "" {
 		mode = os.Getenv("WHOPORT_WALK")
 		forced, name = "WHOPORT_WALK="+mode, "WHOPORT_WALK"
@@ -76,17 +75,17 @@ func (s System) walkMode() (mode, forced string, err error) {
 // count of open files it saw. The checks cost a statfs and three
 // readlinks, a system call, one small file and a stat.
 func (s System) bpfRefusal(mode string) (files int, why string) {
-	if !initialPIDs(s.Proc) {
+	if !initialPIDs(s.proc) {
 		return 0, "the proc root is not the procfs of the initial pid namespace"
 	}
 	if !haveCaps(capBPF, capPerfmon) {
 		return 0, "no CAP_BPF and CAP_PERFMON"
 	}
-	if !initialUsers(s.Proc) {
+	if !initialUsers(s.proc) {
 		return 0, "not in the initial user namespace, where CAP_BPF counts"
 	}
 	if mode == WalkAuto {
-		files = openFiles(s.Proc)
+		files, _ = s.OpenFiles() // 0 when it cannot tell: then the /proc walk
 		if files < breakEvenFiles {
 			return files, fmt.Sprintf("%d open files, under %d", files, breakEvenFiles)
 		}
@@ -150,19 +149,4 @@ const initUserNamespace = 0xEFFFFFFD
 func initialUsers(proc string) bool {
 	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "user"))
 	return err == nil && ns == "user:["+strconv.Itoa(initUserNamespace)+"]"
-}
-
-// openFiles reads the number of open files on the host, the first field
-// of /proc/sys/fs/file-nr; 0 when it cannot.
-func openFiles(proc string) int {
-	b, err := os.ReadFile(filepath.Join(proc, "sys", "fs", "file-nr"))
-	if err != nil {
-		return 0
-	}
-	f := bytes.Fields(b)
-	if len(f) == 0 {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(f[0]))
-	return n
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -11,21 +12,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // auditOptions are audit's flags.
 type auditOptions struct {
-	policy    string
-	json      bool
-	format    string
-	formatSet bool // --format was given
-	failOn    string
+	policy string
+	failOn string
+	netns  string
 }
 
 func (a *app) auditCommand() *cobra.Command {
 	var o auditOptions
-	cmd := &cobra.Command{
+	cmd := a.command(&cobra.Command{
 		Use:   "audit",
 		Short: "Check every listening socket: who holds the system ports, and what is exposed",
 		Long: `audit checks every listening socket (TCP LISTEN and bound UDP) and prints
@@ -64,9 +62,14 @@ changes severities; unknown keys are errors:
 An entry selects findings by "rule", "port" and "program" (any that is left
 out matches all, but give one); "reason" is for its readers.
 
+Every network namespace is audited (--netns narrows it): a socket in a
+container's namespace exposes nothing of the host, whatever its address,
+so only the rules about holders judge it; the host's side of a published
+port is judged where it listens.
+
 --format prom writes metrics for node_exporter's textfile collector:
-whoport_listening_socket{proto,address,port,class,service,program,user} and
-whoport_audit_findings{rule,severity}.
+whoport_listening_socket{proto,address,port,class,service,program,user,netns}
+and whoport_audit_findings{rule,severity}.
 
 Exit status: 0 no finding at or above --fail-on (accepted ones aside),
 1 findings, 2 error.`,
@@ -75,17 +78,14 @@ Exit status: 0 no finding at or above --fail-on (accepted ones aside),
   sudo whoport audit --json
   sudo whoport audit --format prom --fail-on never > /var/lib/node_exporter/whoport.prom.$$ &&
     mv /var/lib/node_exporter/whoport.prom.$$ /var/lib/node_exporter/whoport.prom`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.formatSet = cmd.Flags().Changed("format")
-			return a.audit(cmd.Context(), o)
-		},
-	}
+		Args: args(0, 0, "no arguments"),
+	}, "text,json,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
+		return a.audit(cmd.Context(), o)
+	})
 	f := cmd.Flags()
 	f.StringVar(&o.policy, "policy", "", "read a policy from `FILE` (JSON: accept, expect, severity)")
-	f.BoolVar(&o.json, "json", false, "print the findings as JSON (same as --format json)")
-	f.StringVar(&o.format, "format", "table", "print a `table`, json, or prom (Prometheus text format)")
 	f.StringVar(&o.failOn, "fail-on", "warn", "exit 1 on a finding of this `SEVERITY` or above: info, warn, high, or never")
+	f.StringVar(&o.netns, "netns", inspect.NetnsAll, "the network namespaces to audit: `WHICH` is all, host (whoport's own), a pid, or a name")
 	return cmd
 }
 
@@ -103,6 +103,9 @@ type auditReport struct {
 	Accepted []jsonAuditFinding `json:"accepted"`
 	// Unchecked names the kernel settings that could not be read.
 	Unchecked []string `json:"unchecked,omitempty"`
+
+	snap     *inspect.Snapshot
+	findings []inspect.AuditFinding
 }
 
 // jsonAuditFinding is one finding in audit's JSON.
@@ -118,21 +121,13 @@ type jsonAuditFinding struct {
 // listening socket, audits them, and writes the findings in the format
 // asked; the exit status is 1 when a finding not accepted reaches
 // --fail-on.
-func (a *app) audit(ctx context.Context, o auditOptions) error {
-	format := o.format
-	switch {
-	case o.json && o.formatSet && format != "json":
-		return fmt.Errorf("--json and --format %s ask for two formats: give one", format)
-	case o.json:
-		format = "json"
-	case format != "table" && format != "json" && format != "prom":
-		return fmt.Errorf("unknown --format %q: use table, json or prom", format)
-	}
+func (a *app) audit(ctx context.Context, o auditOptions) (outcome, error) {
+	var out outcome
 	var failOn inspect.Severity // 0: never
 	if o.failOn != "never" {
 		s, err := inspect.ParseSeverity(o.failOn)
 		if err != nil {
-			return fmt.Errorf("invalid --fail-on %q: use info, warn, high or never", o.failOn)
+			return out, fmt.Errorf("invalid --fail-on %q: use info, warn, high or never", o.failOn)
 		}
 		failOn = s
 	}
@@ -140,56 +135,53 @@ func (a *app) audit(ctx context.Context, o auditOptions) error {
 	if o.policy != "" {
 		p, err := readPolicy(o.policy)
 		if err != nil {
-			return err
+			return out, err
 		}
 		policy = p
 	}
-
-	reg := a.registry()
-	sys := a.system()
-	snap, err := sys.Collect(ctx, inspect.Filter{Listening: true})
+	sys, err := a.system()
 	if err != nil {
-		return withHint(err, "--proc-root names where procfs is mounted; it is "+a.procRoot)
+		return out, err
 	}
-	for _, w := range snap.Warnings {
-		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", w)
+	snap, err := sys.Collect(ctx, inspect.Filter{Listening: true, Netns: o.netns})
+	if err != nil {
+		return out, err
 	}
+	a.snapshotNotes(&outcome{}, snap, sys) // the warnings; the hidden holders are the report's first line
+	netnsHints(&out, snap, sys.Identity().Root(), false)
 	cfg := sys.NetConfig()
-	findings := inspect.Audit(snap.Sockets, cfg, reg, policy)
-
 	rep := auditReport{Version: jsonVersion, Complete: true, Listening: len(snap.Sockets),
-		Findings: []jsonAuditFinding{}, Accepted: []jsonAuditFinding{}, Unchecked: cfg.Guessed}
+		Findings: []jsonAuditFinding{}, Accepted: []jsonAuditFinding{}, Unchecked: cfg.Guessed,
+		snap: snap, findings: inspect.Audit(snap.Sockets, cfg, sys.Registry(), policy)}
 	if hidden := countHidden(snap.Sockets); hidden > 0 {
-		rep.Complete, rep.Incomplete = false, auditIncomplete(hidden, snap.Unreadable, isRoot())
+		rep.Complete, rep.Incomplete = false, auditIncomplete(hidden, snap, sys.Identity().Root())
 	}
-	for _, f := range findings {
-		jf := newJSONAuditFinding(f, reg)
+	for _, f := range rep.findings {
+		jf := newJSONAuditFinding(f)
 		if f.Accepted {
 			rep.Accepted = append(rep.Accepted, jf)
 			continue
 		}
 		rep.Findings = append(rep.Findings, jf)
 		if failOn != 0 && f.Severity >= failOn {
-			a.code = exitNotFound
+			out.code = exitNotFound
 		}
 	}
 	for _, name := range cfg.Guessed {
 		switch name {
 		case "ipv4.ip_local_port_range":
-			a.hint("could not read net.ipv4.ip_local_port_range: the ephemeral-range rule was skipped")
+			out.hint("could not read net.ipv4.ip_local_port_range: the ephemeral-range rule was skipped")
 		case "ipv4.ip_unprivileged_port_start":
-			a.hint("could not read net.ipv4.ip_unprivileged_port_start: %d was assumed", cfg.UnprivilegedPortStart)
+			out.hint("could not read net.ipv4.ip_unprivileged_port_start: %d was assumed", cfg.UnprivilegedPortStart)
 		}
 	}
+	return out, a.write(rep, sys)
+}
 
-	switch format {
-	case "json":
-		return writeJSON(a.stdout, rep)
-	case "prom":
-		return writeProm(a.stdout, snap.Sockets, findings, rep.Incomplete, reg)
-	}
-	a.writeAudit(rep, findings)
-	return nil
+func (rep auditReport) json() any { return rep }
+
+func (rep auditReport) prom(w io.Writer) error {
+	return writeProm(w, rep.snap.Sockets, rep.findings, rep.Incomplete)
 }
 
 // readPolicy reads the policy file.
@@ -207,14 +199,14 @@ func readPolicy(name string) (inspect.Policy, error) {
 }
 
 // auditIncomplete says why the audit could not check every socket.
-func auditIncomplete(hidden int, unreadable []int32, root bool) string {
+func auditIncomplete(hidden int, snap *inspect.Snapshot, root bool) string {
 	return fmt.Sprintf("audit incomplete: %d listening %s hidden: %s", hidden,
-		plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(unreadable, root))
+		plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(snap, root))
 }
 
 // newJSONAuditFinding converts a finding for the JSON document.
-func newJSONAuditFinding(f inspect.AuditFinding, reg *services.Registry) jsonAuditFinding {
-	j := jsonAuditFinding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message, Socket: newJSONSocket(f.Socket, reg)}
+func newJSONAuditFinding(f inspect.AuditFinding) jsonAuditFinding {
+	j := jsonAuditFinding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message, Socket: newJSONSocket(f.Socket)}
 	if f.Holder != nil {
 		h := newJSONHolder(f.Holder)
 		j.Holder = &h
@@ -222,37 +214,41 @@ func newJSONAuditFinding(f inspect.AuditFinding, reg *services.Registry) jsonAud
 	return j
 }
 
-// writeAudit writes the findings as a table, each with its message on the
+// text writes the findings as a table, each with its message on the
 // line below, after a first line that says when the audit is incomplete
 // and before a line that counts.
 //
 //	SEVERITY  RULE               SOCKET          HOLDER
 //	high      plaintext-exposed  tcp 0.0.0.0:23  pid 40 inetd (root)
 //	          telnet on 0.0.0.0:23 carries passwords … in clear text beyond loopback; turn it off and use ssh.
-func (a *app) writeAudit(rep auditReport, findings []inspect.AuditFinding) {
-	p := newPalette(a.colorOn())
+func (rep auditReport) text(r *renderer) {
+	p, w := r.p, r.w
 	if rep.Incomplete != "" {
-		fmt.Fprintln(a.stdout, p.warn(rep.Incomplete))
+		fmt.Fprintln(w, p.warn(rep.Incomplete))
 	}
-	shown := slices.DeleteFunc(slices.Clone(findings), func(f inspect.AuditFinding) bool { return f.Accepted })
+	shown := slices.DeleteFunc(slices.Clone(rep.findings), func(f inspect.AuditFinding) bool { return f.Accepted })
 	if len(shown) > 0 {
 		t := table{style: []func(...any) string{nil, p.name}}
 		t.add("SEVERITY", "RULE", "SOCKET", "HOLDER")
 		for _, f := range shown {
-			t.add(f.Severity.String(), f.Rule, string(f.Socket.Proto)+" "+endpoint(f.Socket.Local), auditHolderWords(f))
+			sock := string(f.Socket.Proto) + " " + endpoint(f.Socket.Local)
+			if w := elsewhere(f.Socket); w != "" {
+				sock += " " + w
+			}
+			t.add(f.Severity.String(), f.Rule, sock, auditHolderWords(f))
 		}
 		var buf bytes.Buffer
 		t.write(&buf)
 		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 		indent := strings.Repeat(" ", len("SEVERITY")+2)
-		fmt.Fprintln(a.stdout, lines[0])
+		fmt.Fprintln(w, lines[0])
 		for i, f := range shown {
 			sev := f.Severity.String()
-			fmt.Fprintln(a.stdout, severityColor(p, f.Severity)(sev)+strings.TrimPrefix(lines[i+1], sev))
-			fmt.Fprintln(a.stdout, indent+clean(f.Message))
+			fmt.Fprintln(w, severityColor(p, f.Severity)(sev)+strings.TrimPrefix(lines[i+1], sev))
+			fmt.Fprintln(w, indent+clean(f.Message))
 		}
 	}
-	fmt.Fprintln(a.stdout, p.dim(auditSummary(rep)))
+	fmt.Fprintln(w, p.dim(auditSummary(rep)))
 }
 
 // auditHolderWords names a finding's holder: "pid 40 inetd (root)", with
@@ -262,6 +258,9 @@ func auditHolderWords(f inspect.AuditFinding) string {
 	if f.Holder == nil {
 		if s.Hidden {
 			return "hidden; socket of " + owner(s.UID, s.User)
+		}
+		if s.Kernel {
+			return "none; " + noHolderWords(s, false)
 		}
 		return "none; socket of " + owner(s.UID, s.User)
 	}

@@ -7,17 +7,17 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // writeProm writes the listening sockets and the audit's findings in
 // Prometheus's text exposition format (version 0.0.4), for node_exporter's
 // textfile collector:
 //
-//	whoport_listening_socket{proto, address, port, class, service, program, user}
+//	whoport_listening_socket{proto, address, port, class, service, program, user, netns}
 //	    counts the sockets with those labels (SO_REUSEPORT siblings share them);
 //	    program is the holder's, "" when hidden; user is the holder's, or the
-//	    socket owner's when its holder is hidden.
+//	    socket owner's when its holder is hidden; netns is the network
+//	    namespace's name, "host" for whoport's own.
 //	whoport_audit_findings{rule, severity}
 //	    counts the findings the policy does not accept: every rule at every
 //	    severity, 0 included, so that alerts resolve.
@@ -25,7 +25,7 @@ import (
 // Label values are escaped as the format asks (backslash, double quote,
 // newline), after clean has escaped what no dashboard should show raw.
 // An incomplete audit says so in a comment first.
-func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFinding, incomplete string, reg *services.Registry) error {
+func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFinding, incomplete string) error {
 	bw := bufio.NewWriter(w)
 	if incomplete != "" {
 		fmt.Fprintf(bw, "# %s\n", clean(incomplete))
@@ -41,15 +41,19 @@ func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFind
 		}
 		program, user := "", userName(s.UID, s.User)
 		if len(s.Holders) > 0 {
-			h, _ := mainHolder(s.Holders)
+			h, _ := inspect.MainHolder(s.Holders)
 			program, user = inspect.ProgramName(h), userName(h.UID, h.User)
 		}
-		service := "-"
-		if svcs := reg.Port(s.Local.Port(), s.Proto).Services; len(svcs) > 0 {
-			service = svcs[0].Name
+		service := "" // an unassigned port has none: a label, not a placeholder
+		if len(s.Port.Services) > 0 {
+			service = s.Port.Services[0].Name
+		}
+		netns := inspect.NetnsHost
+		if s.Netns != nil {
+			netns = s.Netns.Name
 		}
 		labels := promLabels("proto", string(s.Proto), "address", s.Local.Addr().String(), "port", fmt.Sprint(s.Local.Port()),
-			"class", services.ClassOf(s.Local.Port()).String(), "service", service, "program", program, "user", user)
+			"class", s.Port.Class.String(), "service", service, "program", program, "user", user, "netns", netns)
 		if count[labels] == 0 {
 			order = append(order, labels)
 		}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 // byProcess writes the sockets grouped by process: each process once, with
@@ -75,19 +74,25 @@ func (r *renderer) byProcess(socks []inspect.Socket) {
 	fmt.Fprintln(r.w, r.p.dim(summary(socks)))
 }
 
-// socketWords writes "tcp 0.0.0.0:80 http (system)", with the state and
-// the peer when it is not a listener.
+// socketWords writes "tcp 0.0.0.0:80 http (system)", with "+v4" for a
+// dual-stack wildcard as the listing has it, the state and the peer when
+// it is not a listener, and "-" for a port without a service name.
 func (r *renderer) socketWords(s *inspect.Socket) string {
 	w := fmt.Sprintf("%-3s %s", s.Proto, endpoint(s.Local))
+	if dual, known := s.DualStack(); dual {
+		w += " +v4"
+	} else if !known {
+		w += " +v4?"
+	}
 	if !s.Listening() {
 		w += " " + r.p.state(s.State.Name(s.Proto))
 		if s.Remote.Port() != 0 {
 			w += " ⇄ " + endpoint(s.Remote)
 		}
 	}
-	w += "  "
-	if name := r.serviceName(s); name != "-" {
-		w += r.p.name(name) + " "
+	w += "  " + r.p.name(serviceName(s)) + " " + r.p.dim("("+s.Port.Class.String()+")")
+	if where := elsewhere(s); where != "" {
+		w += " " + r.p.name(where)
 	}
-	return w + r.p.dim("("+services.ClassOf(s.Local.Port()).String()+")")
+	return w
 }

@@ -19,12 +19,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/whoport/whoport/inspect"
 )
 
 func init() { childMain = holderMain }
 
 // holderMain runs the child side. Its exit code is the test binary's.
 func holderMain(mode, arg string) int {
+	if mode == "whoport-fixture" { // whoport itself, on a fixture root, as whoever runs it
+		id := inspect.Identity{EUID: uint32(os.Geteuid())}
+		return fixtureApp(os.Stdout, os.Stderr, id).run(context.Background(), os.Args[1:])
+	}
 	say := func(k string, v any) { fmt.Printf("%s %v\n", k, v) }
 	var keep []any // sockets and files, held until stdin closes
 	fail := func(err error) int {
@@ -125,6 +131,8 @@ func holderMain(mode, arg string) int {
 		}
 		keep = append(keep, l)
 		say("tcp4", l.Addr().(*net.TCPAddr).Port)
+	case "toggle": // a TCP listener, and another opened and closed on command (watch_linux_test.go)
+		return toggleMain()
 	case "connect": // a TCP client of arg
 		c, err := net.Dial("tcp", arg)
 		if err != nil {
@@ -132,6 +140,41 @@ func holderMain(mode, arg string) int {
 		}
 		keep = append(keep, c)
 		say("local", c.LocalAddr().(*net.TCPAddr).Port)
+	case "bound": // a TCP socket bound to 127.0.0.1 that does not listen
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return fail(err)
+		}
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return fail(err)
+		}
+		sa, err := syscall.Getsockname(fd)
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, os.NewFile(uintptr(fd), "bound"))
+		say("port", sa.(*syscall.SockaddrInet4).Port)
+	case "respawn": // a listener that, on SIGTERM, hands it to a new child and exits
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return fail(err)
+		}
+		f, err := l.(*net.TCPListener).File()
+		if err != nil {
+			return fail(err)
+		}
+		keep = append(keep, l, f)
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		go func() {
+			<-term
+			heir, err := startChildEnv("inherit", "", []string{"WHOPORT_TEST_STAY=1", "WHOPORT_TEST_IGNORE_TERM=1"}, f)
+			if err == nil {
+				os.WriteFile(arg, []byte(fmt.Sprint(heir.pid)), 0o644) // where the test finds it
+			}
+			os.Exit(0)
+		}()
+		say("port", l.Addr().(*net.TCPAddr).Port)
 	default:
 		return fail(fmt.Errorf("unknown mode %q", mode))
 	}
@@ -249,6 +292,9 @@ func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
 	}
 	return c
 }
+
+// pidString is the child's pid, as an argument.
+func (c *child) pidString() string { return strconv.Itoa(int(c.pid)) }
 
 func (c *child) port(t *testing.T, key string) string {
 	t.Helper()

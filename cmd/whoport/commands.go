@@ -11,6 +11,7 @@ func (a *app) subcommands() []*cobra.Command {
 		a.whyCommand(),
 		a.killCommand(),
 		a.waitCommand(),
+		a.watchCommand(),
 		a.freeCommand(),
 		a.auditCommand(),
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +22,32 @@ import (
 func runAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 	t.Helper()
 	cmd := whoportCmd(args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	return runCmd(t, cmd)
+}
+
+// fixtureAs runs whoport on a fixture root as the given user: the test
+// binary itself, copied where that user may run it, which alone may open
+// a fixture (whoport proper takes only procfs mounts).
+func fixtureAs(t *testing.T, cred *syscall.Credential, args ...string) result {
+	t.Helper()
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "whoport-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "whoport")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "WHOPORT_TEST_CHILD=whoport-fixture")
+	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	return runCmd(t, cmd)
 }
@@ -370,7 +397,11 @@ func TestFilters(t *testing.T) {
 		{"a query with filters: the port's clients", []string{"-a", "--state", "established", lp("tcp4") + "/tcp"}, want(conn)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := whoport(t, append(append([]string{"--json"}, mine...), c.args...)...)
+			args := append([]string{"--json"}, c.args...)
+			if !slices.Contains(c.args, "-c") { // several -c select any of them
+				args = append(args, mine...)
+			}
+			r := whoport(t, args...)
 			if got := sockKeys(held(decode(t, r))); !slices.Equal(got, c.want) {
 				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
 			}
@@ -451,7 +482,7 @@ func TestHiddenFixture(t *testing.T) {
 	if err := fixture.Write(dir, entries); err != nil {
 		t.Fatal(err)
 	}
-	r := runAs(t, nobody, "--proc-root", dir, "--json", "22", "80")
+	r := fixtureAs(t, nobody, "--proc-root", dir, "--json", "22", "80")
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0; stderr: %s", r.code, r.stderr)
 	}

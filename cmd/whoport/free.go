@@ -1,9 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"net/netip"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -13,92 +12,114 @@ import (
 
 func (a *app) freeCommand() *cobra.Command {
 	var n int
-	cmd := &cobra.Command{
+	cmd := a.command(&cobra.Command{
 		Use:   "free [RANGE]",
 		Short: "Ports that can be bound now on TCP and UDP, outside the ephemeral range",
 		Long: `free prints ports that can be bound now on TCP and UDP, IPv4 and IPv6, one
 per line: outside the kernel's ephemeral range (where an outgoing
-connection could take them) and its reserved list, IANA-unassigned user
-ports first. The range is 1024-49151 unless given.
+connection could take them), its reserved list and the privileged ports
+(below net.ipv4.ip_unprivileged_port_start), IANA-unassigned ports first.
+The range is 1024-49151 unless given; RANGE/udp or RANGE/tcp probes one
+protocol only.
 
 Exit status: 0 found as many as asked, 1 fewer, 2 error.`,
 		Example: `  whoport free
   whoport free 8000-8999 -n 3`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if n < 1 {
-				return fmt.Errorf("invalid -n %d: ask for 1 port or more", n)
-			}
-			rng := inspect.PortRange{First: 1024, Last: 49151}
-			if len(args) == 1 {
-				qs, err := inspect.ParseQuery(args[0], a.registry())
-				if err != nil {
-					return err
-				}
-				if len(qs) != 1 || qs[0].Addr.IsValid() || qs[0].Proto != "" {
-					return fmt.Errorf("give a port or a range of ports, such as 8000-8999")
-				}
-				rng = inspect.PortRange{First: qs[0].First, Last: qs[0].Last}
-			}
-			cfg := a.system().NetConfig()
-			ports := freePorts(a.registry(), cfg, rng, n, bindableEverywhere)
-			for _, p := range ports {
-				fmt.Fprintln(a.stdout, p)
-			}
-			if len(ports) < n {
-				a.code = exitNotFound
-				a.hint("found %d free %s in %d-%d outside the ephemeral range %d-%d", len(ports),
-					plural(len(ports), "port", "ports"), rng.First, rng.Last, cfg.Ephemeral.First, cfg.Ephemeral.Last)
-			}
-			return nil
-		},
-	}
+		Args: args(0, 1, "one range at most"),
+	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		return a.free(cmd.Context(), args, n)
+	})
 	cmd.Flags().IntVarP(&n, "number", "n", 1, "how many ports")
 	return cmd
 }
 
-// freePorts picks up to n ports in rng that bindable accepts, outside the
-// ephemeral range and the reserved ports: first those IANA has assigned
-// to nobody on TCP or UDP, then the others, each in order.
-func freePorts(reg *services.Registry, cfg inspect.NetConfig, rng inspect.PortRange, n int, bindable func(uint16) bool) []uint16 {
-	var unassigned, assigned []uint16
-	for p := int(rng.First); p <= int(rng.Last); p++ {
-		port := uint16(p)
-		if inspect.InRanges([]inspect.PortRange{cfg.Ephemeral}, port) || inspect.InRanges(cfg.Reserved, port) {
-			continue
+// free answers whoport free: it probes the ports of the range in order
+// until it has found n.
+func (a *app) free(ctx context.Context, args []string, n int) (outcome, error) {
+	var out outcome
+	if n < 1 {
+		return out, fmt.Errorf("invalid -n %d: ask for 1 port or more", n)
+	}
+	sys, err := a.liveSystem("free")
+	if err != nil {
+		return out, err
+	}
+	reg := sys.Registry()
+	rng := inspect.PortRange{First: 1024, Last: 49151}
+	var protos []services.Proto
+	if len(args) == 1 {
+		qs, err := inspect.ParseQuery(args[0], reg)
+		if err != nil {
+			return out, err
 		}
-		if reg.Port(port, services.TCP).Status == services.Unassigned && reg.Port(port, services.UDP).Status == services.Unassigned {
-			unassigned = append(unassigned, port)
-		} else {
-			assigned = append(assigned, port)
+		if len(qs) != 1 || qs[0].Addr.IsValid() {
+			return out, fmt.Errorf("give a port or a range of ports, such as 8000-8999 or 8000-8999/udp")
+		}
+		rng = inspect.PortRange{First: qs[0].First, Last: qs[0].Last}
+		if p := qs[0].Proto; p != "" {
+			if p != services.TCP && p != services.UDP {
+				return out, fmt.Errorf("whoport free probes TCP and UDP, not %s", p)
+			}
+			protos = []services.Proto{p}
 		}
 	}
-	var out []uint16
-	for _, p := range slices.Concat(unassigned, assigned) {
-		if len(out) == n {
-			break
-		}
-		if bindable(p) {
-			out = append(out, p)
+	cfg := sys.NetConfig()
+	rep := freeReport{Ports: inspect.FreePorts(reg, cfg, rng, n, inspect.BindableEverywhere(sys, protos...))}
+	var binds []inspect.Bind // a port free here may be in use in a container's namespace: say so
+	probed := protos
+	if len(probed) == 0 {
+		probed = []services.Proto{services.TCP, services.UDP}
+	}
+	for _, p := range rep.Ports {
+		for _, proto := range probed {
+			binds = append(binds, inspect.Bind{Proto: proto, Port: p})
 		}
 	}
-	return out
+	elsewhereHints(ctx, sys, &out, binds)
+	if len(rep.Ports) < n {
+		out.code = exitNotFound
+		out.hint("%s", freeHint(cfg, rng, len(rep.Ports)))
+	}
+	return out, a.write(rep, sys)
 }
 
-// bindableEverywhere reports whether a server could bind the port now on
-// TCP and UDP, IPv4 and IPv6: a dual-stack [::] bind, or 0.0.0.0 where the
-// host has no IPv6.
-func bindableEverywhere(port uint16) bool {
-	for _, proto := range []services.Proto{services.TCP, services.UDP} {
-		b := inspect.Bind{Proto: proto, Addr: netip.IPv6Unspecified(), Port: port}
-		err := inspect.Probe(b)
-		if err != nil && !inspect.InUse(err) {
-			b.Addr = netip.IPv4Unspecified() // no IPv6 here
-			err = inspect.Probe(b)
-		}
-		if err != nil {
-			return false
-		}
+// freeReport is free's answer.
+type freeReport struct {
+	Ports []uint16 `json:"ports"`
+}
+
+func (rep freeReport) json() any {
+	if rep.Ports == nil {
+		rep.Ports = []uint16{}
 	}
-	return true
+	return rep
+}
+
+func (rep freeReport) text(r *renderer) {
+	for _, p := range rep.Ports {
+		r.printf("%d\n", p)
+	}
+}
+
+// freeHint says why free found fewer ports than asked: the range held only
+// ports a server cannot count on, or those it could were taken.
+func freeHint(cfg inspect.NetConfig, rng inspect.PortRange, found int) string {
+	why := map[string]int{}
+	for p := int(rng.First); p <= int(rng.Last); p++ {
+		why[inspect.Candidate(cfg, uint16(p))]++
+	}
+	size := int(rng.Last) - int(rng.First) + 1
+	switch {
+	case why["ephemeral"] == size:
+		return fmt.Sprintf("every port of %d-%d is in the ephemeral range %d-%d (net.ipv4.ip_local_port_range), where outgoing connections take ports: give a range outside it",
+			rng.First, rng.Last, cfg.Ephemeral.First, cfg.Ephemeral.Last)
+	case why["privileged"] == size:
+		return fmt.Sprintf("every port of %d-%d is below %d (net.ipv4.ip_unprivileged_port_start), which only root or CAP_NET_BIND_SERVICE may bind: give a range from %d",
+			rng.First, rng.Last, cfg.UnprivilegedPortStart, cfg.UnprivilegedPortStart)
+	case why[""] == 0:
+		return fmt.Sprintf("no port of %d-%d is one a server can count on: each is privileged (below %d), ephemeral (%d-%d) or reserved",
+			rng.First, rng.Last, cfg.UnprivilegedPortStart, cfg.Ephemeral.First, cfg.Ephemeral.Last)
+	}
+	return fmt.Sprintf("found %d free %s in %d-%d (%d candidates: not privileged, outside the ephemeral range %d-%d, not reserved)",
+		found, plural(found, "port", "ports"), rng.First, rng.Last, why[""], cfg.Ephemeral.First, cfg.Ephemeral.Last)
 }

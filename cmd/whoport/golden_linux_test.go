@@ -4,26 +4,52 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/whoport/whoport/inspect"
 	"github.com/whoport/whoport/internal/fixture"
-	"github.com/whoport/whoport/services"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixtureApp is an app on a fixture /proc, an hour after the fixture's
-// boot, with the IANA registry alone (not this host's /etc/services).
-func fixtureApp(stdout, stderr *bytes.Buffer) *app {
+// boot, with the IANA registry alone (not this host's /etc/services), run
+// by id.
+func fixtureApp(stdout, stderr io.Writer, id inspect.Identity) *app {
 	a := newApp(stdout, stderr)
-	a.now = func() time.Time { return time.Unix(1700000000+3600, 0) }
+	a.clock = fixedClock{time.Unix(1700000000+3600, 0)}
 	a.getenv = func(string) string { return "" }
-	a.reg = services.Default
+	a.open = func(root string) (inspect.System, error) { return inspect.Fixture(root, id), nil }
 	return a
+}
+
+// fixedClock is a clock stopped at one time.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+func (c fixedClock) Sleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+
+// Identities the goldens are seen by.
+var (
+	asRoot  = inspect.Identity{EUID: 0}
+	asAlice = inspect.Identity{EUID: 1000}
+)
+
+// rootsView materializes the basic fixture as root sees it: root reads
+// sshd's fd directory, whose mode is 000, so the test makes it readable
+// to whoever runs it.
+func rootsView(t *testing.T) string {
+	root := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	if err := os.Chmod(filepath.Join(root, "500", "fd"), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // checkGolden compares got with testdata/golden/name, or rewrites it.
@@ -47,13 +73,14 @@ func checkGolden(t *testing.T, name, got string) {
 
 func TestGolden(t *testing.T) {
 	basic := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	basicAsRoot := rootsView(t)
 	who := fixture.Materialize(t, "../../testdata/proc/who.txt")
 	for _, c := range []struct {
-		name     string
-		args     []string
-		code     int
-		needRoot bool // the fixture's mode-000 fd directory is readable by root only
-		root     string
+		name   string
+		args   []string
+		code   int
+		asRoot bool // root's view: the fixture's mode-000 fd directory is readable to root
+		root   string
 	}{
 		{"port-80.txt", []string{"80"}, 0, false, ""},
 		{"port-80.json", []string{"--json", "80"}, 0, true, ""},
@@ -80,16 +107,16 @@ func TestGolden(t *testing.T) {
 		{"who-8080.json", []string{"--json", "8080"}, 0, false, who},
 		{"who-port-22.txt", []string{"22", "631", "3000"}, 0, false, who},
 	} {
-		root := basic
+		root, id := basic, asAlice
+		if c.asRoot {
+			root, id = basicAsRoot, asRoot
+		}
 		if c.root != "" {
 			root = c.root
 		}
 		t.Run(c.name, func(t *testing.T) {
-			if c.needRoot && os.Geteuid() != 0 {
-				t.Skip("as non-root the fixture's sshd is hidden, and the golden file is root's view")
-			}
 			var out, errb bytes.Buffer
-			code := fixtureApp(&out, &errb).run(context.Background(), append([]string{"--proc-root", root}, c.args...))
+			code := fixtureApp(&out, &errb, id).run(context.Background(), append([]string{"--proc-root", root}, c.args...))
 			if code != c.code {
 				t.Errorf("exit %d, want %d; stderr: %s", code, c.code, errb.String())
 			}
@@ -110,7 +137,7 @@ func TestEscapesOtherProcessesStrings(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	fixtureApp(&out, &errb).run(context.Background(), []string{"--proc-root", root, "--color=always", "80"})
+	fixtureApp(&out, &errb, asAlice).run(context.Background(), []string{"--proc-root", root, "--color=always", "80"})
 	got := out.String()
 	for _, raw := range []string{"\x1b[31m red", "\x1b]0", "\x07", "\nfake line", "\u202e"} {
 		if strings.Contains(got, raw) {

@@ -14,17 +14,28 @@ import (
 const jsonVersion = 1
 
 type document struct {
-	Version int          `json:"version"`
-	Sockets []jsonSocket `json:"sockets"`
+	Version int `json:"version"`
+	// Source is where the socket table came from: "sock_diag", "/proc/net"
+	// (which does not say whether an IPv6 socket is IPV6_V6ONLY), or
+	// "gopsutil" (other OSes).
+	Source string `json:"source"`
+	// Fallback says why sock_diag was not used where it should have been.
+	Fallback string       `json:"fallback,omitempty"`
+	Sockets  []jsonSocket `json:"sockets"`
 	// Unreadable counts the processes whose descriptors could not be read.
 	Unreadable int `json:"unreadable_processes"`
+	// Hidepid is the /proc mount option that hid other users' processes.
+	Hidepid string `json:"hidepid,omitempty"`
+	// Searched lists the only processes searched for holders (-p, -c).
+	Searched []int32 `json:"searched_pids,omitempty"`
 	// Walk says how holders were found: path "bpf" or "proc", and why.
 	Walk *jsonWalk `json:"walk,omitempty"`
-}
 
-type jsonWalk struct {
-	Path string `json:"path"`
-	Why  string `json:"why"`
+	// Network namespaces and NAT rules (netns.go).
+	Namespaces   []jsonNetns `json:"namespaces,omitempty"`
+	NetnsUnknown int         `json:"netns_unknown_processes,omitempty"`
+	DNAT         []jsonDNAT  `json:"dnat,omitempty"`
+	DNATSkipped  string      `json:"dnat_skipped,omitempty"`
 }
 
 type jsonSocket struct {
@@ -33,7 +44,7 @@ type jsonSocket struct {
 	Local         jsonEndpoint `json:"local"`
 	Remote        jsonEndpoint `json:"remote"`
 	State         string       `json:"state"`
-	V6Only        bool         `json:"v6only"`
+	V6Only        *bool        `json:"v6only"` // null where the table does not say (/proc/net)
 	UID           uint32       `json:"uid"`
 	User          string       `json:"user"`
 	Inode         uint64       `json:"inode"`
@@ -41,6 +52,13 @@ type jsonSocket struct {
 	Port          jsonPort     `json:"port"`
 	Holders       []jsonHolder `json:"holders"`
 	HoldersHidden bool         `json:"holders_hidden"`
+
+	// Where the socket lives and who has it when no process does (netns.go).
+	Netns    *jsonNetns   `json:"netns,omitempty"`
+	Kernel   bool         `json:"kernel,omitempty"`
+	Device   string       `json:"device,omitempty"`
+	Orphaned bool         `json:"orphaned,omitempty"`
+	Forward  *jsonForward `json:"forward,omitempty"`
 }
 
 type jsonEndpoint struct {
@@ -84,39 +102,56 @@ type jsonContainer struct {
 	Runtime string `json:"runtime"`
 	ID      string `json:"id"`
 	Pod     string `json:"pod,omitempty"`
+	Name    string `json:"name,omitempty"`
 }
 
-func newDocument(snap *inspect.Snapshot, reg *services.Registry) document {
-	doc := document{Version: jsonVersion, Sockets: []jsonSocket{}, Unreadable: len(snap.Unreadable)}
+func newDocument(snap *inspect.Snapshot) document {
+	doc := document{Version: jsonVersion, Source: snap.Source, Fallback: snap.Fallback, Sockets: []jsonSocket{},
+		Unreadable: len(snap.Unreadable), Hidepid: snap.Hidepid, Searched: snap.Searched}
+	for i := range snap.Sockets {
+		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i]))
+	}
 	if w := snap.Walk; w.Path != "" {
 		doc.Walk = &jsonWalk{w.Path, w.Why}
 	}
-	for i := range snap.Sockets {
-		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i], reg))
-	}
+	netnsDocument(&doc, snap)
 	return doc
 }
 
-func newJSONSocket(s *inspect.Socket, reg *services.Registry) jsonSocket {
+type jsonWalk struct {
+	Path string `json:"path"`
+	Why  string `json:"why"`
+}
+
+func newJSONSocket(s *inspect.Socket) jsonSocket {
 	j := jsonSocket{
 		Proto:         string(s.Proto),
 		Family:        s.Family.String(),
 		Local:         jsonEndpoint{s.Local.Addr().String(), s.Local.Port()},
 		Remote:        jsonEndpoint{s.Remote.Addr().String(), s.Remote.Port()},
 		State:         s.State.Name(s.Proto),
-		V6Only:        s.V6Only,
+		V6Only:        v6only(s),
 		UID:           s.UID,
 		User:          s.User,
 		Inode:         s.Inode,
 		TimerSeconds:  s.Timer.Seconds(),
-		Port:          newJSONPort(reg.Port(s.Local.Port(), s.Proto)),
+		Port:          newJSONPort(s.Port),
 		Holders:       []jsonHolder{},
 		HoldersHidden: s.Hidden,
 	}
 	for _, p := range s.Holders {
 		j.Holders = append(j.Holders, newJSONHolder(p))
 	}
+	netnsSocket(&j, s)
 	return j
+}
+
+// v6only is the socket's IPV6_V6ONLY, nil when the table did not say.
+func v6only(s *inspect.Socket) *bool {
+	if s.V6OnlyUnknown {
+		return nil
+	}
+	return &s.V6Only
 }
 
 func newJSONPort(p services.Port) jsonPort {
@@ -130,9 +165,7 @@ func newJSONPort(p services.Port) jsonPort {
 func newJSONHolder(p *inspect.Process) jsonHolder {
 	j := jsonHolder{PID: p.PID, PPID: p.PPID, Name: p.Name, User: p.User, UID: p.UID, Exe: p.Exe, Cmdline: p.Cmdline,
 		ExeDeleted: p.ExeDeleted, Unit: p.Unit, UserUnit: p.UserUnit, SocketUnits: p.SocketUnits, ForwardsTo: p.ForwardsTo}
-	if c := p.Container; c != nil {
-		j.Container = &jsonContainer{c.Runtime, c.ID, c.Pod}
-	}
+	j.Container = newJSONContainer(p.Container)
 	if j.Cmdline == nil {
 		j.Cmdline = []string{}
 	}

@@ -20,11 +20,12 @@ type killOptions struct {
 	all, yes, dryRun, force bool
 	signal                  string
 	timeout                 time.Duration
+	pids                    []int32
 }
 
 func (a *app) killCommand() *cobra.Command {
 	var o killOptions
-	cmd := &cobra.Command{
+	cmd := a.command(&cobra.Command{
 		Use:   "kill PORT...",
 		Short: "Signal the processes listening on a port, and wait until it is free",
 		Long: `kill signals the processes that listen on the port (not the clients
@@ -39,11 +40,10 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 		Example: `  whoport kill 8080
   whoport kill --yes --force 8080
   whoport kill --dry-run --all 5432`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.kill(cmd.Context(), args, o)
-		},
-	}
+		Args: args(1, -1, "a port"),
+	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		return a.kill(cmd.Context(), args, o)
+	})
 	f := cmd.Flags()
 	f.BoolVarP(&o.all, "all", "a", false, "also signal the clients connected to the port")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask")
@@ -51,211 +51,330 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 	f.StringVarP(&o.signal, "signal", "s", "TERM", "the `SIGNAL` to send: a name (TERM, INT, HUP, KILL, …) or a number")
 	f.BoolVarP(&o.force, "force", "f", false, "send KILL to those still holding the port after --timeout")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "how long to wait for the port to be free")
+	f.Int32SliceVarP(&o.pids, "pid", "p", nil, "signal only these `PIDS` among the holders (repeat it, or 1,2)")
 	return cmd
 }
 
-// target is a process to signal and the sockets it holds on the port.
-type target struct {
-	p     *inspect.Process
-	socks []*inspect.Socket
-}
-
-func (a *app) kill(ctx context.Context, args []string, o killOptions) error {
+// kill answers whoport kill: it plans, shows the plan, asks, signals, and
+// waits for the port to be free.
+func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, error) {
+	var out outcome
+	if err := nonNegative("timeout", o.timeout); err != nil {
+		return out, err
+	}
 	sig, err := parseSignal(o.signal)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if !o.yes && !o.dryRun && !isTerminal(a.stdin) {
-		return fmt.Errorf("standard input is not a terminal, so whoport cannot ask: add --yes to signal, or --dry-run to see what would be")
+		return out, fmt.Errorf("standard input is not a terminal, so whoport cannot ask: add --yes to signal, or --dry-run to see what would be")
 	}
-	reg := a.registry()
-	qs, err := socketQueries(args, reg)
+	sys, err := a.liveSystem("kill")
 	if err != nil {
-		return err
+		return out, err
 	}
-	sys := a.system()
+	qs, err := socketQueries(args, sys.Registry())
+	if err != nil {
+		return out, err
+	}
 	snap, err := sys.Collect(ctx, inspect.Matcher(qs, o.all))
 	if err != nil {
-		return err
+		return out, err
 	}
-	targets, listeners, hidden := killTargets(snap.Sockets, o.all)
-	p := newPalette(a.colorOn())
-	if len(listeners) == 0 && len(targets) == 0 {
-		fmt.Fprintf(a.stdout, "nothing listens on %s: nothing to do\n", strings.Join(args, ", "))
-		return nil
+	plan := inspect.PlanKill(snap.Sockets, o.all, o.pids)
+	rep := &killReport{Query: strings.Join(args, ", "), ports: len(args), pidsGiven: len(o.pids) > 0, Signal: "SIG" + sigName(sig), DryRun: o.dryRun, plan: plan,
+		Targets: []jsonKillTarget{}, Sent: []signalResult{}, StillHeld: []stillHeld{}, Others: []jsonSocket{}}
+	for _, s := range plan.Others {
+		rep.Others = append(rep.Others, newJSONSocket(s))
 	}
-	if len(targets) == 0 {
-		a.code = exitNotFound
-		fmt.Fprintf(a.stdout, "%s %s, but %s: nothing to signal\n", strings.Join(args, ", "), "is in use", "its holders are hidden")
-		a.hint("%s", hiddenHint(hidden, snap.Unreadable, isRoot()))
-		return nil
+	if len(plan.Others) > 0 && !o.all && len(o.pids) == 0 {
+		out.hint("--all signals the holders of the sockets that hold the port without listening too")
 	}
-	r := a.renderer(reg)
-	verb := "would send"
-	if !o.dryRun {
-		verb = "will send"
-	}
-	fmt.Fprintf(a.stdout, "%s SIG%s to:\n", verb, sigName(sig))
-	for _, t := range targets {
-		r.holder(t.p)
-		for _, s := range t.socks {
-			fmt.Fprintf(a.stdout, "%s  %s\n", holderIndent, p.dim(r.socketWords(s)))
+	for _, t := range plan.Targets {
+		jt := jsonKillTarget{Holder: newJSONHolder(t.Process)}
+		for _, s := range t.Sockets {
+			jt.Sockets = append(jt.Sockets, newJSONSocket(s))
 		}
+		rep.Targets = append(rep.Targets, jt)
 	}
-	if hidden > 0 {
-		a.hint("%s", hiddenHint(hidden, snap.Unreadable, isRoot()))
+	if plan.Hidden > 0 {
+		out.hint("%s", hiddenHint(plan.Hidden, snap, sys.Identity().Root()))
 	}
-	if o.dryRun {
-		a.code = exitNotFound // still held
-		fmt.Fprintln(a.stdout, p.dim("dry run: nothing sent"))
-		return nil
+	switch {
+	case len(plan.Rebind) == 0 && len(plan.Targets) == 0 && len(plan.Others) > 0:
+		rep.Result, out.code = "not-listening", exitNotFound
+		return out, a.write(rep, sys)
+	case len(plan.Rebind) == 0 && len(plan.Targets) == 0:
+		rep.Result = "nothing"
+		return out, a.write(rep, sys)
+	case len(plan.Targets) == 0:
+		rep.Result, out.code = "hidden", exitNotFound
+		return out, a.write(rep, sys)
+	case o.dryRun:
+		rep.Result, out.code = "dry-run", exitNotFound
+		return out, a.write(rep, sys)
 	}
 	if !o.yes {
-		if !a.confirm(fmt.Sprintf("send SIG%s to %d %s?", sigName(sig), len(targets), plural(len(targets), "process", "processes"))) {
-			a.code = exitNotFound
-			fmt.Fprintln(a.stdout, "nothing sent")
-			return nil
+		if a.format == formatText {
+			rep.planText(a.renderer(sys))
+			rep.planShown = true
+		}
+		if !a.confirm(fmt.Sprintf("send SIG%s to %d %s?", sigName(sig), len(plan.Targets), plural(len(plan.Targets), "process", "processes"))) {
+			rep.Result, out.code = "declined", exitNotFound
+			return out, a.write(rep, sys)
 		}
 	}
-	a.signalAll(sys, targets, sig)
-	if a.waitFree(ctx, listeners, o.timeout) {
-		return a.freed(args)
+	binds := make([]inspect.Bind, len(plan.Rebind))
+	for i, s := range plan.Rebind {
+		binds[i] = inspect.ReboundAs(s)
 	}
-	if o.force && sig != syscall.SIGKILL {
-		fmt.Fprintf(a.stdout, "still held after %s: sending SIGKILL\n", o.timeout)
-		a.signalAll(sys, targets, syscall.SIGKILL)
-		if a.waitFree(ctx, listeners, 2*time.Second) {
-			return a.freed(args)
+	rep.Sent = signalAll(sys, plan.Targets, sig)
+	free, err := inspect.WaitUntil(ctx, a.clock, o.timeout, pollEvery, inspect.Bindable(sys, binds...))
+	if err == nil && !free && o.force && sig != syscall.SIGKILL {
+		// Those that hold it now: the targets that ignored the signal, and
+		// any process that inherited the socket from one of them.
+		now, err := sys.Collect(ctx, inspect.Matcher(qs, o.all))
+		if err != nil {
+			return out, err
 		}
+		rep.Forced, rep.ForcedAfter = true, o.timeout.String()
+		rep.forced = inspect.PlanKill(now.Sockets, o.all, heirs(o.pids, plan.Targets, now.Sockets)).Targets
+		rep.Sent = append(rep.Sent, signalAll(sys, rep.forced, syscall.SIGKILL)...)
+		free, err = inspect.WaitUntil(ctx, a.clock, 2*time.Second, pollEvery, inspect.Bindable(sys, binds...))
+		if err != nil {
+			return out, err
+		}
+	}
+	if err != nil {
+		return out, err
+	}
+	if free && len(plan.Others) > 0 { // those signalled are gone, the others hold on
+		rep.Result, out.code = "others-hold", exitNotFound
+		return out, a.write(rep, sys)
+	}
+	if free {
+		rep.Result = "freed"
+		return out, a.write(rep, sys)
 	}
 	// Who holds it now: a child that inherited the socket, a sibling.
-	a.code = exitNotFound
+	rep.Result, out.code = "held", exitNotFound
 	now, err := sys.Collect(ctx, inspect.Matcher(qs, false))
 	if err != nil {
-		return err
+		return out, err
 	}
 	signalled := map[int32]*inspect.Process{}
-	for _, t := range targets {
-		signalled[t.p.PID] = t.p
+	for _, t := range plan.Targets {
+		signalled[t.Process.PID] = t.Process
 	}
-	fmt.Fprintf(a.stdout, "%s is still held:\n", strings.Join(args, ", "))
-	for _, s := range now.Sockets {
+	same := func(p *inspect.Process) bool { return sys.Same(p) == nil }
+	root := sys.Identity().Root()
+	for i := range now.Sockets {
+		s := &now.Sockets[i]
 		if !s.Listening() {
 			continue
 		}
 		for _, h := range s.Holders {
-			fmt.Fprintf(a.stdout, "%spid %d (%s) holds %s%s\n", holderIndent, h.PID, clean(h.Name), endpoint(s.Local), relation(h, signalled, sys))
+			rep.StillHeld = append(rep.StillHeld, stillHeld{PID: h.PID, Name: h.Name, Socket: endpoint(s.Local),
+				Relation: inspect.Relation(h, signalled, same)})
 		}
 		if len(s.Holders) == 0 {
-			fmt.Fprintf(a.stdout, "%s%s holds %s\n", holderIndent, r.noHolder(&s), endpoint(s.Local))
+			rep.StillHeld = append(rep.StillHeld, stillHeld{Socket: endpoint(s.Local), NoHolder: noHolderWords(s, root)})
 		}
 	}
 	if !o.force {
-		a.hint("--force sends SIGKILL to the processes that remain after --timeout")
+		out.hint("--force sends SIGKILL to the processes that remain after --timeout")
 	}
-	return nil
+	return out, a.write(rep, sys)
 }
 
-// killTargets picks the processes to signal: the holders of the listening
-// sockets, and with all those of the others too (clients of the port).
-// It also gives the listening sockets, and counts the hidden ones.
-func killTargets(socks []inspect.Socket, all bool) (targets []target, listeners []*inspect.Socket, hidden int) {
-	byPID := map[int32]int{}
-	for i := range socks {
-		s := &socks[i]
-		if s.Listening() {
-			listeners = append(listeners, s)
-		} else if !all {
-			continue
-		}
-		if s.Hidden {
-			hidden++
-		}
-		for _, h := range s.Holders {
-			j, ok := byPID[h.PID]
-			if !ok {
-				j = len(targets)
-				byPID[h.PID] = j
-				targets = append(targets, target{p: h})
+// killReport is what kill planned and did.
+type killReport struct {
+	Query  string `json:"query"`
+	Signal string `json:"signal"`
+	DryRun bool   `json:"dry_run"`
+	// Result is nothing (no socket), not-listening (only sockets that do
+	// not listen, not signalled without --all), hidden (no holder seen),
+	// dry-run, declined, freed, others-hold (those signalled are gone,
+	// sockets not signalled hold the port), or held.
+	Result      string           `json:"result"`
+	Targets     []jsonKillTarget `json:"targets"`
+	Sent        []signalResult   `json:"signals"`
+	Forced      bool             `json:"forced"` // KILL sent after the timeout
+	ForcedAfter string           `json:"-"`
+	StillHeld   []stillHeld      `json:"still_held"`
+	// Others are sockets that hold the port without listening, whose
+	// holders are not signalled (without --all).
+	Others []jsonSocket `json:"others"`
+
+	plan      inspect.KillPlan
+	forced    []inspect.Target // those sent KILL
+	ports     int
+	pidsGiven bool
+	planShown bool // the plan was written before the question
+}
+
+type jsonKillTarget struct {
+	Holder  jsonHolder   `json:"holder"`
+	Sockets []jsonSocket `json:"sockets"`
+}
+
+// signalResult is what happened when a process was to be signalled.
+type signalResult struct {
+	PID    int32  `json:"pid"`
+	Signal string `json:"signal"`
+	// Result is sent, gone (it had exited), other-process (the pid now
+	// names another process), or refused (the error says why).
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+}
+
+// stillHeld is a socket still held on the port after the signals.
+type stillHeld struct {
+	PID      int32    `json:"pid,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	Socket   string   `json:"socket"`
+	Relation []string `json:"relation,omitempty"`
+	NoHolder string   `json:"no_holder,omitempty"`
+}
+
+func (rep *killReport) json() any { return rep }
+
+// othersText writes the sockets that hold the port but are not signalled.
+func (rep *killReport) othersText(r *renderer) {
+	for _, s := range rep.plan.Others {
+		who := r.noHolder(s)
+		if len(s.Holders) > 0 {
+			h, more := inspect.MainHolder(s.Holders)
+			who = fmt.Sprintf("pid %d (%s)", h.PID, clean(h.Name))
+			if len(more) > 0 {
+				who += fmt.Sprintf(" +%d", len(more))
 			}
-			targets[j].socks = append(targets[j].socks, s)
+		}
+		r.printf("%s%s  %s\n", holderIndent, r.socketWords(s), who)
+	}
+}
+
+// heirs gives the pids to send KILL to: those asked for, and the
+// processes that hold the sockets now whose parent was signalled (they
+// inherited the socket), or nil (all holders) when no pid was asked.
+func heirs(asked []int32, signalled []inspect.Target, now []inspect.Socket) []int32 {
+	if len(asked) == 0 {
+		return nil
+	}
+	pids := slices.Clone(asked)
+	for _, s := range now {
+		for _, h := range s.Holders {
+			if slices.ContainsFunc(signalled, func(t inspect.Target) bool { return t.Process.PID == h.PPID }) {
+				pids = append(pids, h.PID)
+			}
 		}
 	}
-	slices.SortFunc(targets, func(x, y target) int { return int(x.p.PID - y.p.PID) })
-	return targets, listeners, hidden
+	return pids
+}
+
+// planText writes who would be signalled.
+func (rep *killReport) planText(r *renderer) {
+	verb := "will send"
+	if rep.DryRun {
+		verb = "would send"
+	}
+	r.printf("%s %s to:\n", verb, rep.Signal)
+	for _, t := range rep.plan.Targets {
+		r.holder(t.Process)
+		for _, s := range t.Sockets {
+			r.printf("%s  %s\n", holderIndent, r.p.dim(r.socketWords(s)))
+		}
+	}
+	if len(rep.plan.Others) > 0 {
+		r.printf("not signalled, holding the port too:\n")
+		rep.othersText(r)
+	}
+}
+
+func (rep *killReport) text(r *renderer) {
+	switch rep.Result {
+	case "nothing":
+		r.printf("nothing listens on %s: nothing to do\n", rep.Query)
+		return
+	case "hidden":
+		r.printf("%s is in use, but its holders are hidden: nothing to signal\n", rep.Query)
+		return
+	case "not-listening":
+		if rep.pidsGiven {
+			r.printf("none of the pids given holds %s; %d %s %s it:\n", rep.Query, len(rep.plan.Others),
+				plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		} else {
+			r.printf("nothing listens on %s, but %d %s %s it:\n", rep.Query, len(rep.plan.Others),
+				plural(len(rep.plan.Others), "socket", "sockets"), plural(len(rep.plan.Others), "holds", "hold"))
+		}
+		rep.othersText(r)
+		return
+	}
+	if !rep.planShown {
+		rep.planText(r)
+	}
+	switch rep.Result {
+	case "dry-run":
+		r.printf("%s\n", r.p.dim("dry run: nothing sent"))
+		return
+	case "declined":
+		r.printf("nothing sent\n")
+		return
+	}
+	for i, s := range rep.Sent {
+		if rep.Forced && i == len(rep.Sent)-len(rep.forced) {
+			r.printf("still held after %s: sending SIGKILL\n", rep.ForcedAfter)
+		}
+		switch s.Result {
+		case "sent":
+			r.printf("pid %d: sent %s\n", s.PID, s.Signal)
+		case "gone":
+			r.printf("pid %d: already gone\n", s.PID)
+		case "other-process":
+			r.printf("pid %d: not signalled: the pid now belongs to another process\n", s.PID)
+		default:
+			r.printf("pid %d: not signalled: %s\n", s.PID, clean(s.Error))
+		}
+	}
+	switch rep.Result {
+	case "freed":
+		r.printf("%s %s free now\n", rep.Query, plural(rep.ports, "is", "are"))
+		return
+	case "others-hold":
+		r.printf("the sockets signalled are gone; %s %s still held by the others above\n", rep.Query, plural(rep.ports, "is", "are"))
+		return
+	}
+	r.printf("%s %s still held:\n", rep.Query, plural(rep.ports, "is", "are"))
+	for _, h := range rep.StillHeld {
+		if h.PID == 0 {
+			r.printf("%s%s holds %s\n", holderIndent, h.NoHolder, h.Socket)
+			continue
+		}
+		rel := ""
+		if len(h.Relation) > 0 {
+			rel = ": " + strings.Join(h.Relation, "; ")
+		}
+		r.printf("%spid %d (%s) holds %s%s\n", holderIndent, h.PID, clean(h.Name), h.Socket, rel)
+	}
 }
 
 // signalAll signals each target that is still the process that was seen.
-func (a *app) signalAll(sys inspect.System, targets []target, sig syscall.Signal) {
+func signalAll(sys inspect.System, targets []inspect.Target, sig syscall.Signal) []signalResult {
+	var out []signalResult
 	for _, t := range targets {
-		err := sys.Signal(t.p, sig)
-		switch {
+		res := signalResult{PID: t.Process.PID, Signal: "SIG" + sigName(sig), Result: "sent"}
+		switch err := sys.Signal(t.Process, sig); {
 		case err == nil:
-			fmt.Fprintf(a.stdout, "pid %d: sent SIG%s\n", t.p.PID, sigName(sig))
 		case errors.Is(err, inspect.ErrGone):
-			fmt.Fprintf(a.stdout, "pid %d: already gone\n", t.p.PID)
+			res.Result = "gone"
 		case errors.Is(err, inspect.ErrNotSameProcess):
-			fmt.Fprintf(a.stdout, "pid %d: not signalled: the pid now belongs to another process\n", t.p.PID)
+			res.Result = "other-process"
 		default:
-			fmt.Fprintf(a.stdout, "pid %d: not signalled: %s\n", t.p.PID, clean(err.Error()))
+			res.Result, res.Error = "refused", err.Error()
 		}
+		out = append(out, res)
 	}
-}
-
-// waitFree waits until every listening socket's address can be bound
-// again by a server that sets SO_REUSEADDR.
-func (a *app) waitFree(ctx context.Context, listeners []*inspect.Socket, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		free := true
-		for _, s := range listeners {
-			b := inspect.Bind{Proto: s.Proto, Addr: s.Local.Addr(), Port: s.Local.Port(), V6Only: s.V6Only, ReuseAddr: true}
-			if inspect.Probe(b) != nil {
-				free = false
-				break
-			}
-		}
-		if free {
-			return true
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (a *app) freed(args []string) error {
-	fmt.Fprintf(a.stdout, "%s is free now\n", strings.Join(args, ", "))
-	return nil
-}
-
-// relation says how a holder relates to the processes signalled: a child
-// that inherited the socket, a sibling, and whether it was signalled too
-// and runs on.
-func relation(h *inspect.Process, signalled map[int32]*inspect.Process, sys inspect.System) string {
-	var facts []string
-	ppid := h.PPID // now, perhaps 1: an orphan is given to init
-	if before, ok := signalled[h.PID]; ok {
-		ppid = before.PPID
-	}
-	if _, ok := signalled[ppid]; ok {
-		facts = append(facts, fmt.Sprintf("a child of pid %d, which was signalled; it inherited the socket", ppid))
-	} else {
-		for _, p := range signalled {
-			if p.PPID == ppid && ppid > 1 && p.PID != h.PID {
-				facts = append(facts, fmt.Sprintf("a sibling of pid %d (both children of pid %d)", p.PID, ppid))
-				break
-			}
-		}
-	}
-	if p, ok := signalled[h.PID]; ok && sys.Same(p) == nil {
-		facts = append(facts, "it was signalled and runs on (does it ignore the signal?)")
-	}
-	if len(facts) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(facts, "; ")
+	return out
 }
 
 // confirm asks on the terminal.

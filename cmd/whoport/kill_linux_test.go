@@ -118,18 +118,16 @@ func TestKillForkedPair(t *testing.T) {
 func TestKillPIDReuse(t *testing.T) {
 	l := holdSockets(t, "listen-on", "127.0.0.1:0")
 	port, _ := strconv.Atoi(l.said["port"])
-	sys := inspect.Live()
+	sys := liveSystem(t)
 	snap, err := sys.Collect(context.Background(), inspect.Filter{Ports: []inspect.PortRange{{First: uint16(port), Last: uint16(port)}}, Listening: true})
 	if err != nil || len(snap.Sockets) != 1 || len(snap.Sockets[0].Holders) != 1 {
 		t.Fatalf("got %v, %v; want the child's listener", snap, err)
 	}
 	p := *snap.Sockets[0].Holders[0]
 	p.StartTicks++ // as if the pid had been reused by a process started later
-	var out bytes.Buffer
-	a := newApp(&out, &out)
-	a.signalAll(sys, []target{{p: &p}}, syscall.SIGTERM)
-	if want := fmt.Sprintf("pid %d: not signalled: the pid now belongs to another process", l.pid); !strings.Contains(out.String(), want) {
-		t.Errorf("got %q, want %q", out.String(), want)
+	got := signalAll(sys, []inspect.Target{{Process: &p}}, syscall.SIGTERM)
+	if len(got) != 1 || got[0].Result != "other-process" {
+		t.Errorf("got %+v, want one result: other-process", got)
 	}
 	time.Sleep(100 * time.Millisecond)
 	if !alive(l.pid) {

@@ -6,67 +6,73 @@ import (
 	"strings"
 
 	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
-// listing writes the sockets one line each, sorted by port: protocol,
+// listing writes the sockets one line each, in the order asked (by port
+// unless --sort), in the columns asked (-o): by default protocol,
 // address, class and service, the holders (the first in full, the others
 // counted), where the holder runs and its command line. A closing line
-// counts what was shown.
-func (r *renderer) listing(socks []inspect.Socket, peers bool) {
+// counts what was shown; --no-header leaves it out with the header.
+func (r *renderer) listing(socks []inspect.Socket, peers bool, o shapeOptions) {
 	if len(socks) == 0 {
-		fmt.Fprintln(r.w, r.p.dim("no socket matches"))
+		if !o.noHeader {
+			fmt.Fprintln(r.w, r.p.dim("no socket matches"))
+		}
 		return
 	}
-	t := table{style: []func(...any) string{nil, nil, r.p.state, nil, r.p.name, r.p.pid, nil, r.p.dim, nil}}
-	head := []string{"PROTO", "ADDRESS", "STATE", "CLASS", "SERVICE", "PID", "USER", "WHERE", "COMMAND"}
-	if !peers {
-		head = slices.Delete(head, 2, 3)
-		t.style = slices.Delete(t.style, 2, 3)
+	cols, _ := pickColumns(o.columns, listingColumns(peers)) // checked before the command ran
+	r.shapedTable(socks, cols, peers, o.noHeader)
+	if !o.noHeader {
+		fmt.Fprintln(r.w, r.p.dim(summary(socks)))
 	}
-	t.add(head...)
-	for i := range socks {
-		s := &socks[i]
-		addr := endpoint(s.Local)
-		if peers && s.Remote.Port() != 0 {
-			addr += " ⇄ " + endpoint(s.Remote)
-		} else if s.Local.Addr().Is6() && s.Local.Addr().IsUnspecified() && !s.V6Only {
-			addr += " +v4"
+}
+
+// dnatListing writes the NAT rules that publish ports no socket of the
+// host listens on, below a listing.
+func (r *renderer) dnatListing(socks []inspect.Socket, rules []inspect.DNATRule) {
+	for i := range rules {
+		rule := &rules[i]
+		port := rule.Ports.First
+		if slices.ContainsFunc(socks, func(s inspect.Socket) bool {
+			return s.InHost() && s.Listening() && rule.Matches(s.Proto, s.Local.Port())
+		}) {
+			continue
 		}
-		row := []string{string(s.Proto), addr, s.State.Name(s.Proto), services.ClassOf(s.Local.Port()).String(), r.serviceName(s)}
-		if !peers {
-			row = slices.Delete(row, 2, 3)
+		ports := fmt.Sprint(port)
+		if rule.Ports.Last != port {
+			ports = fmt.Sprintf("%d-%d", port, rule.Ports.Last)
 		}
-		t.add(append(row, r.holderCells(s)...)...)
+		proto := string(rule.Proto)
+		if proto == "" {
+			proto = "tcp/udp"
+		}
+		fmt.Fprintf(r.w, "%s\n", r.p.warn(fmt.Sprintf("%s %s: %s", proto, ports, dnatWords(rule, port, false))))
 	}
-	t.write(r.w)
-	fmt.Fprintln(r.w, r.p.dim(summary(socks)))
 }
 
 // serviceName is the port's first IANA name for the socket's protocol, or
 // "-".
-func (r *renderer) serviceName(s *inspect.Socket) string {
-	p := r.reg.Port(s.Local.Port(), s.Proto)
-	if len(p.Services) == 0 {
+func serviceName(s *inspect.Socket) string {
+	if len(s.Port.Services) == 0 {
 		return "-"
 	}
-	return p.Services[0].Name
+	return s.Port.Services[0].Name
 }
 
 // holderCells are the PID, USER, WHERE and COMMAND cells of a socket.
 func (r *renderer) holderCells(s *inspect.Socket) []string {
 	if len(s.Holders) == 0 && s.Inode == 0 {
-		return []string{"-", "-", "", r.noHolder(s)} // TIME_WAIT: the kernel's, whoever owned it
+		return []string{"-", "-", elsewhere(s), r.noHolder(s)} // TIME_WAIT, orphans: the kernel's, whoever owned it
 	}
 	if len(s.Holders) == 0 {
-		return []string{"-", owner(s.UID, s.User), "", r.noHolder(s)}
+		return []string{"-", owner(s.UID, s.User), elsewhere(s), r.noHolder(s)}
 	}
-	h, others := mainHolder(s.Holders)
+	h, others := inspect.MainHolder(s.Holders)
 	cmd := commandLine(h.Cmdline, h.Name)
 	if len(others) > 0 {
 		cmd += r.p.dim(fmt.Sprintf(" (+%d: %s)", len(others), pidWords(others)))
 	}
-	where := whereFacts(h)
+	where := socketWhere(s, h)
 	if h.ExeDeleted {
 		where = append(where, "binary deleted")
 	}
@@ -74,36 +80,26 @@ func (r *renderer) holderCells(s *inspect.Socket) []string {
 }
 
 // noHolder says why a socket shows no holder.
-func (r *renderer) noHolder(s *inspect.Socket) string {
+func (r *renderer) noHolder(s *inspect.Socket) string { return noHolderWords(s, r.root) }
+
+// noHolderWords says why a socket shows no holder, for whoport run as
+// root or not.
+func noHolderWords(s *inspect.Socket, root bool) string {
 	switch {
-	case s.Hidden && r.root:
+	case s.Hidden && root:
 		return "in use, holder hidden (unreadable even to root)"
 	case s.Hidden:
 		return "in use, holder hidden (run as root to see it)"
 	case s.State == inspect.TimeWait:
 		return "no process (TIME_WAIT)"
+	case s.Kernel && s.Device != "":
+		return "kernel socket (" + clean(s.Device) + ")"
+	case s.Kernel:
+		return "kernel socket"
+	case s.Orphaned:
+		return "no process: orphaned, closing by itself"
 	}
 	return "no process holds it"
-}
-
-// mainHolder picks the holder to show in full: the one whose parent is
-// not a holder too (a forked server's master, not its workers), the
-// lowest pid first. The others are returned by pid.
-func mainHolder(hs []*inspect.Process) (*inspect.Process, []int32) {
-	main := hs[0]
-	for _, h := range hs {
-		if !slices.ContainsFunc(hs, func(p *inspect.Process) bool { return p.PID == h.PPID }) {
-			main = h
-			break
-		}
-	}
-	var others []int32
-	for _, h := range hs {
-		if h != main {
-			others = append(others, h.PID)
-		}
-	}
-	return main, others
 }
 
 // pidWords writes "101, 102, 103" or "101, 102, … 140".

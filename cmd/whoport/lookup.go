@@ -12,37 +12,32 @@ import (
 )
 
 func (a *app) lookupCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.command(&cobra.Command{
 		Use:   "lookup QUERY...",
 		Short: "What the IANA registry says of ports and service names, without touching sockets",
 		Example: `  whoport lookup 8080
   whoport lookup redis
   whoport lookup 6000-6010
   whoport lookup 53/udp tcp:443`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			answers, err := a.lookup(args)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, answers)
-			}
-			writeAnswers(a, answers)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print a list of {"port", "proto", "class", "status", "services"}`)
-	return cmd
+		Args: args(1, -1, "a port or a service name"),
+	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		sys, err := a.system()
+		if err != nil {
+			return outcome{}, err
+		}
+		answers, err := lookup(args, sys.Registry())
+		if err != nil {
+			return outcome{}, err
+		}
+		return outcome{}, a.write(answers, sys)
+	})
 }
 
 // lookup answers each query from the registry: a port or range for each
 // protocol asked (TCP and UDP, plus SCTP and DCCP where registered), a
 // name for every port and protocol it is registered for.
-func (a *app) lookup(args []string) ([]lookupAnswer, error) {
-	reg := a.registry()
-	var out []lookupAnswer
+func lookup(args []string, reg *services.Registry) (lookupReport, error) {
+	out := lookupReport{}
 	for _, arg := range args {
 		qs, err := inspect.ParseQuery(arg, reg)
 		if err != nil {
@@ -95,6 +90,12 @@ func protoRank(p string) int {
 	return slices.Index([]services.Proto{services.TCP, services.UDP, services.SCTP, services.DCCP}, services.Proto(p))
 }
 
+// lookupReport is lookup's answer: a list of {"port", "proto", "class",
+// "status", "services"}.
+type lookupReport []lookupAnswer
+
+func (rep lookupReport) json() any { return rep }
+
 // lookupAnswer is one lookup answer: a port on one protocol.
 type lookupAnswer struct {
 	Port     uint16        `json:"port"`
@@ -112,8 +113,8 @@ func newLookupAnswer(p services.Port) lookupAnswer {
 
 // writeAnswers writes answers as a table, one line per name, folding runs
 // of consecutive ports with the same answer into a range.
-func writeAnswers(a *app, answers []lookupAnswer) {
-	p := newPalette(a.colorOn())
+func (answers lookupReport) text(r *renderer) {
+	p := r.p
 	t := table{style: []func(...any) string{p.port, nil, nil, p.name, nil}}
 	t.add("PORT", "PROTO", "CLASS", "SERVICE", "DESCRIPTION")
 	for i := 0; i < len(answers); {
@@ -140,7 +141,7 @@ func writeAnswers(a *app, answers []lookupAnswer) {
 		}
 		i = j
 	}
-	t.write(a.stdout)
+	t.write(r.w)
 }
 
 // sameAnswer reports whether b continues a's run: the next port, with

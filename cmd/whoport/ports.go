@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/user"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,183 +13,210 @@ import (
 
 // portOptions are the flags of whoport itself.
 type portOptions struct {
-	json, quiet, all bool
-	byProcess        bool
-	tcp, udp         bool
-	ipv4, ipv6       bool
-	states           []string
-	pid              int32
-	pidSet           bool
-	command          string
-	user             string
-	class            string
-
-	// What the flags mean, once checked.
-	stateSet map[inspect.State]bool
-	uid      *uint32
+	quiet, all bool
+	byProcess  bool
+	tcp, udp   bool
+	ipv4, ipv6 bool
+	states     []string
+	pids       []int32
+	commands   []string
+	users      []string
+	classes    []string
+	exposed    bool
+	shapeOptions
+	netns string
 }
 
 func (o *portOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, "print a JSON document (see README for its schema)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print the pids of the holders only, one per line")
-	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVar(&o.byProcess, "by-process", false, "group the sockets by the process that holds them")
+	o.filterFlags(cmd)
+	o.shapeOptions.flags(cmd)
+}
+
+// filterFlags are the flags that choose sockets, which watch takes too.
+func (o *portOptions) filterFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.all, "all", "a", false, "sockets in every state; with a query, also the clients connected to the port")
 	f.BoolVarP(&o.tcp, "tcp", "t", false, "TCP sockets only")
 	f.BoolVarP(&o.udp, "udp", "u", false, "UDP sockets only")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "IPv4 sockets only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "IPv6 sockets only")
 	f.StringSliceVar(&o.states, "state", nil, "sockets in these `STATES` only: LISTEN,ESTABLISHED,TIME_WAIT,BOUND,…")
-	f.Int32VarP(&o.pid, "pid", "p", 0, "sockets held by this `PID`")
-	f.StringVarP(&o.command, "command", "c", "", "sockets held by a process whose name or arguments contain `TEXT`")
-	f.StringVar(&o.user, "user", "", "sockets of this user (`NAME or UID`): owned by it or held by its processes")
-	f.StringVar(&o.class, "class", "", "ports of this `CLASS` only: system (0-1023), user (1024-49151) or dynamic (49152-65535)")
+	f.Int32SliceVarP(&o.pids, "pid", "p", nil, "sockets held by these `PIDS` (repeat it, or 1,2)")
+	f.StringArrayVarP(&o.commands, "command", "c", nil, "sockets held by a process whose name or arguments contain `TEXT` (repeat it for any of several)")
+	f.StringSliceVar(&o.users, "user", nil, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
+	f.StringSliceVar(&o.classes, "class", nil, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
+	boolVar(f, &o.exposed, "exposed", "listeners reachable from outside this host only: not on loopback, not link-local")
+	f.StringVar(&o.netns, "netns", inspect.NetnsAll, "the network namespaces to look in: `WHICH` is all, host (whoport's own), a pid, or a name (ip netns, container, netns:[INODE])")
 }
 
-// check reads what the flags mean, or says what is wrong with them.
-func (o *portOptions) check() error {
-	if len(o.states) > 0 {
-		o.stateSet = map[inspect.State]bool{}
+// classes are the port classes, as --class names them.
+var classes = map[string]services.Class{"system": services.System, "user": services.User, "dynamic": services.Dynamic}
+
+// checkGiven says which filter was given empty: --state ” would
+// otherwise pass every socket.
+func checkGiven(cmd *cobra.Command, values map[string][]string) error {
+	for flag, vs := range values {
+		if !cmd.Flags().Changed(flag) {
+			continue
+		}
+		if len(vs) == 0 || slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) == "" }) {
+			return fmt.Errorf("--%s was given an empty value: give one, or leave the flag out (see whoport --help)", flag)
+		}
+	}
+	return nil
+}
+
+// filter reads what the flags and queries ask into the filter Collect
+// takes, or says what is wrong with them.
+func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect.System) (inspect.Filter, error) {
+	f := inspect.Filter{Listening: !o.all && len(o.states) == 0}
+	if len(qs) > 0 {
+		f = inspect.Matcher(qs, o.all)
+	}
+	if o.tcp != o.udp { // the query's own protocols still hold: -t 53/udp is nothing
+		f.Protos = []services.Proto{map[bool]services.Proto{true: services.TCP, false: services.UDP}[o.tcp]}
+	}
+	if o.ipv4 != o.ipv6 {
+		f.Families = []inspect.Family{map[bool]inspect.Family{true: inspect.IPv4, false: inspect.IPv6}[o.ipv4]}
+	}
+	if err := checkGiven(cmd, map[string][]string{"state": o.states, "command": o.commands, "user": o.users, "class": o.classes}); err != nil {
+		return f, err
 	}
 	for _, name := range o.states {
 		st, ok := inspect.ParseState(strings.TrimSpace(name))
 		if !ok {
-			return fmt.Errorf("unknown state %q: use LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, CLOSE, or for UDP BOUND and CONNECTED", name)
+			return f, fmt.Errorf("unknown state %q: use LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, CLOSE, or for UDP BOUND and CONNECTED", name)
 		}
-		o.stateSet[st] = true
+		f.States = append(f.States, st)
 	}
-	if o.pid < 0 || (o.pid == 0 && o.pidSet) {
-		return fmt.Errorf("invalid --pid %d: give a process id, 1 or more", o.pid)
+	for _, pid := range o.pids {
+		if pid <= 0 {
+			return f, fmt.Errorf("invalid --pid %d: give a process id, 1 or more", pid)
+		}
+		f.PIDs = append(f.PIDs, pid)
 	}
-	switch o.class {
-	case "", "system", "user", "dynamic":
-	default:
-		return fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", o.class)
+	for _, name := range o.classes {
+		c, ok := classes[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			return f, fmt.Errorf("unknown class %q: use system (0-1023), user (1024-49151) or dynamic (49152-65535)", name)
+		}
+		f.Classes = append(f.Classes, c)
 	}
-	if o.user != "" {
-		uid, err := lookupUID(o.user)
+	for _, name := range o.users {
+		uid, err := sys.LookupUID(strings.TrimSpace(name))
 		if err != nil {
-			return err
+			return f, err
 		}
-		o.uid = &uid
+		f.UIDs = append(f.UIDs, uid)
 	}
-	return nil
-}
-
-// lookupUID reads a user name or number.
-func lookupUID(s string) (uint32, error) {
-	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-		return uint32(n), nil
-	}
-	u, err := user.Lookup(s)
-	if err != nil {
-		return 0, fmt.Errorf("unknown user %q: give a user name or a number", s)
-	}
-	n, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("user %q has no numeric uid (%s)", s, u.Uid)
-	}
-	return uint32(n), nil
-}
-
-// keep is what the flags ask of a socket itself, known before its holders
-// are looked for.
-func (o *portOptions) keep(s *inspect.Socket) bool {
-	if o.tcp != o.udp && (s.Proto == services.TCP) != o.tcp {
-		return false
-	}
-	if o.ipv4 != o.ipv6 && (s.Family == inspect.IPv4) != o.ipv4 {
-		return false
-	}
-	if o.stateSet != nil && !o.stateSet[s.State] {
-		return false
-	}
-	if o.class != "" && services.ClassOf(s.Local.Port()).String() != o.class {
-		return false
-	}
-	return true
-}
-
-// keepHeld is what the flags ask of a socket's holders: a socket passes
-// when one of its holders does (for --user, or when it is the user's own).
-func (o *portOptions) keepHeld(s *inspect.Socket) bool {
-	if o.pid != 0 && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.PID == o.pid }) {
-		return false
-	}
-	if o.command != "" && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return commandContains(p, o.command) }) {
-		return false
-	}
-	if o.uid != nil && s.UID != *o.uid && !slices.ContainsFunc(s.Holders, func(p *inspect.Process) bool { return p.UID == *o.uid }) {
-		return false
-	}
-	return true
-}
-
-// commandContains reports whether the process's name or one of its
-// arguments contains text, in any case.
-func commandContains(p *inspect.Process, text string) bool {
-	text = strings.ToLower(text)
-	if strings.Contains(strings.ToLower(p.Name), text) {
-		return true
-	}
-	return slices.ContainsFunc(p.Cmdline, func(a string) bool { return strings.Contains(strings.ToLower(a), text) })
+	f.Commands = o.commands
+	f.Exposed = o.exposed
+	f.Netns, f.DNAT = o.netns, true
+	f.OthersListening = !o.all && len(o.states) == 0 // a container's connections: with -a
+	return f, nil
 }
 
 // ports answers whoport [QUERY...]: the sockets on the ports asked for, or
 // with no query every listening socket.
-func (a *app) ports(ctx context.Context, args []string, o portOptions) error {
-	reg := a.registry()
-	qs, err := socketQueries(args, reg)
+func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, error) {
+	var out outcome
+	if o.quiet && a.format != formatText {
+		return out, fmt.Errorf("-q prints pids alone, and --format %s a document: give one", a.format)
+	}
+	if o.byProcess && a.format != formatText {
+		return out, fmt.Errorf("--by-process is a way to print text; the JSON lists every socket with its holders")
+	}
+	if err := o.checkForm(cmd, a.format); err != nil {
+		return out, err
+	}
+	sys, err := a.system()
 	if err != nil {
-		return err
+		return out, err
 	}
-	if err := o.check(); err != nil {
-		return err
-	}
-	filter := inspect.Filter{Listening: !o.all && o.stateSet == nil}
-	if len(qs) > 0 {
-		filter = inspect.Matcher(qs, o.all)
-	}
-	filter.Keep = both(filter.Keep, o.keep)
-	snap, err := a.system().Collect(ctx, filter)
+	qs, err := socketQueries(args, sys.Registry())
 	if err != nil {
-		return withHint(err, "--proc-root names where procfs is mounted; it is "+a.procRoot)
+		return out, err
 	}
-	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(s inspect.Socket) bool { return !o.keepHeld(&s) })
-	for _, w := range snap.Warnings {
-		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", w)
+	filter, err := o.filter(cmd, qs, sys)
+	if err != nil {
+		return out, err
 	}
-
+	snap, err := sys.Collect(cmd.Context(), filter)
+	if err != nil {
+		return out, err
+	}
 	// Exit 0 when something matched: a socket on a port asked for (a
 	// hidden holder or a TIME_WAIT remnant too), with -a a client of it,
 	// or with no query anything listed.
-	inUse := len(snap.Sockets) > 0
-	if !inUse {
-		a.code = exitNotFound
+	if len(snap.Sockets) == 0 && len(snap.DNAT) == 0 { // a port published by DNAT alone is in use too
+		out.code = exitNotFound
+	}
+	a.snapshotNotes(&out, snap, sys)
+	sortListing(snap.Sockets, o.sortBy)
+	netnsHints(&out, snap, sys.Identity().Root(), len(qs) > 0)
+	set := inspect.NewQuerySet(qs)
+	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, shaped: o.shaped(cmd), headers: portHeaders(set, snap.Sockets, sys.Registry())}
+	if len(qs) > 0 && o.filtering(cmd) {
+		if rep.unfiltered, err = unfiltered(sys, qs, o.netns, snap.Sockets); err != nil {
+			return out, err
+		}
+	}
+	return out, a.write(rep, sys)
+}
+
+// filtering reports whether flags narrow what the queries name.
+func (o *portOptions) filtering(cmd *cobra.Command) bool {
+	for _, name := range []string{"tcp", "udp", "ipv4", "ipv6", "state", "pid", "command", "user", "class"} {
+		if cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unfiltered gives, for each port asked for where the filters left no
+// socket, the sockets that are on it all the same (from the tables
+// alone), so that a filtered-out port is never called free.
+func unfiltered(sys inspect.System, qs []inspect.Query, netns string, kept []inspect.Socket) (map[uint16][]inspect.Socket, error) {
+	f := inspect.Matcher(qs, false)
+	f.Netns, f.OthersListening = netns, true
+	all, err := sys.Tables(f)
+	if err != nil {
+		return nil, err
+	}
+	shown := map[uint16]bool{}
+	for _, s := range kept {
+		shown[s.Local.Port()] = true
+	}
+	out := map[uint16][]inspect.Socket{}
+	for _, s := range all.Sockets {
+		if p := s.Local.Port(); !shown[p] {
+			out[p] = append(out[p], s)
+		}
+	}
+	return out, nil
+}
+
+// snapshotNotes adds what the command must say of how the snapshot was
+// taken: where the table came from when it was not sock_diag on a host
+// that has it, lines that did not parse, holders that are hidden, and
+// processes that were not searched.
+func (a *app) snapshotNotes(out *outcome, snap *inspect.Snapshot, sys inspect.System) {
+	if snap.Fallback != "" {
+		fmt.Fprintf(a.stderr, "whoport: warning: sock_diag failed (%s): the sockets come from /proc/net, which does not say whether an IPv6 socket is IPV6_V6ONLY\n", oneLine(snap.Fallback))
+	}
+	for _, w := range snap.Warnings {
+		fmt.Fprintf(a.stderr, "whoport: warning: skipped a line that does not parse: %s\n", clean(w))
 	}
 	if hidden := countHidden(snap.Sockets); hidden > 0 {
-		a.hint("%s", hiddenHint(hidden, snap.Unreadable, isRoot()))
+		out.hint("%s", hiddenHint(hidden, snap, sys.Identity().Root()))
 	}
-
-	switch {
-	case o.quiet:
-		for _, pid := range holderPIDs(snap.Sockets) {
-			fmt.Fprintln(a.stdout, pid)
-		}
-		return nil
-	case o.json:
-		return writeJSON(a.stdout, newDocument(snap, reg))
+	if snap.Searched != nil && len(snap.Sockets) > 0 {
+		out.hint("-p searches the processes it names, their parents and their children: other processes that share these sockets are not shown (leave -p out to see every holder)")
 	}
-	r := a.renderer(reg)
-	switch {
-	case o.byProcess:
-		r.byProcess(snap.Sockets)
-	case len(qs) == 0:
-		r.listing(snap.Sockets, o.all || o.stateSet != nil)
-	default:
-		r.answer(qs, snap.Sockets, o)
-	}
-	return nil
 }
 
 // socketQueries parses queries about sockets: TCP and UDP ones.
@@ -212,14 +235,6 @@ func socketQueries(args []string, reg *services.Registry) ([]inspect.Query, erro
 	return qs, nil
 }
 
-// both is the condition that f and g hold; a nil f always holds.
-func both(f, g func(*inspect.Socket) bool) func(*inspect.Socket) bool {
-	if f == nil {
-		return g
-	}
-	return func(s *inspect.Socket) bool { return f(s) && g(s) }
-}
-
 // holderPIDs lists every holder's pid once, in order.
 func holderPIDs(socks []inspect.Socket) []int32 {
 	var pids []int32
@@ -233,17 +248,20 @@ func holderPIDs(socks []inspect.Socket) []int32 {
 }
 
 // hiddenHint explains why holders are hidden, and what would show them.
-func hiddenHint(hidden int, unreadable []int32, root bool) string {
-	return fmt.Sprintf("%d %s hidden: %s", hidden, plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(unreadable, root))
+func hiddenHint(hidden int, snap *inspect.Snapshot, root bool) string {
+	return fmt.Sprintf("%d %s hidden: %s", hidden, plural(hidden, "socket's holder is", "sockets' holders are"), hiddenWhy(snap, root))
 }
 
 // hiddenWhy says why processes could not be read, and what would help.
-func hiddenWhy(unreadable []int32, root bool) string {
-	if root {
-		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(unreadable))
+func hiddenWhy(snap *inspect.Snapshot, root bool) string {
+	switch {
+	case root:
+		return fmt.Sprintf("even root may not read the descriptors of %s here (a sandbox or security module)", pidList(snap.Unreadable))
+	case snap.Hidepid != "":
+		return fmt.Sprintf("this procfs is mounted with %s, which hides other users' processes; run as root (sudo) to see them", snap.Hidepid)
 	}
 	return fmt.Sprintf("%d %s of other users could not be read; run as root (sudo) to see them",
-		len(unreadable), plural(len(unreadable), "process", "processes"))
+		len(snap.Unreadable), plural(len(snap.Unreadable), "process", "processes"))
 }
 
 // pidList writes "pid 1" or "pids 1, 7, 9 and 3 more".
@@ -261,8 +279,6 @@ func pidList(pids []int32) string {
 	}
 	return plural(len(pids), "pid ", "pids ") + strings.Join(words, ", ")
 }
-
-func isRoot() bool { return os.Geteuid() == 0 }
 
 func countHidden(socks []inspect.Socket) int {
 	n := 0

@@ -12,96 +12,125 @@ import (
 	"github.com/whoport/whoport/services"
 )
 
-// renderer writes sockets as text for people.
+// renderer writes reports as text for people.
 type renderer struct {
-	w    io.Writer
-	p    palette
-	reg  *services.Registry
-	now  time.Time
-	root bool // whether we run as root, which changes what hidden means
+	w     io.Writer
+	p     palette
+	now   time.Time
+	root  bool // whether whoport runs as root, which changes what hidden means
+	width int  // of the terminal, to fit the listing to; 0 for no limit
 }
 
 // renderer makes the renderer for a's stdout.
-func (a *app) renderer(reg *services.Registry) *renderer {
-	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), reg: reg, now: a.now(), root: isRoot()}
+func (a *app) renderer(sys inspect.System) *renderer {
+	return &renderer{w: a.stdout, p: newPalette(a.colorOn()), now: a.clock.Now(), root: sys.Identity().Root(), width: a.width}
 }
+
+func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
 // answer writes the sockets the queries found, grouped by port: each port
 // asked for by itself is named even when nothing is on it.
-func (r *renderer) answer(qs []inspect.Query, socks []inspect.Socket, o portOptions) {
+func (r *renderer) answer(rep portsReport) {
+	set, socks, o := rep.queries, rep.snap.Sockets, rep.opts
 	byPort := make(map[uint16][]*inspect.Socket)
 	for i := range socks {
 		s := &socks[i]
 		port := s.Local.Port()
-		if !slices.ContainsFunc(qs, func(q inspect.Query) bool { return q.Match(s, false) }) {
+		if !set.Match(s, false) {
 			port = s.Remote.Port() // a client of the port
 		}
 		byPort[port] = append(byPort[port], s)
 	}
-	ports := make([]uint16, 0, len(byPort))
+	ports := slices.Clone(set.Singles())
 	for p := range byPort {
 		ports = append(ports, p)
 	}
-	var emptyRanges []inspect.Query
-	for _, q := range qs {
-		if q.First == q.Last {
-			ports = append(ports, q.First)
-		} else if !slices.ContainsFunc(ports, func(p uint16) bool { return q.First <= p && p <= q.Last }) {
-			emptyRanges = append(emptyRanges, q)
+	for _, rule := range rep.snap.DNAT { // ports published with no socket on them
+		for _, q := range set.Ranges() {
+			for p := max(q.First, rule.Ports.First); p <= min(q.Last, rule.Ports.Last); p++ {
+				ports = append(ports, p)
+				if p == 65535 {
+					break
+				}
+			}
 		}
 	}
 	slices.Sort(ports)
 	ports = slices.Compact(ports)
+	var emptyRanges []inspect.PortRange
+	for _, q := range set.Ranges() {
+		i, _ := slices.BinarySearch(ports, q.First)
+		if i == len(ports) || ports[i] > q.Last {
+			emptyRanges = append(emptyRanges, q)
+		}
+	}
 	for i, port := range ports {
 		if i > 0 {
 			fmt.Fprintln(r.w)
 		}
-		protos := protosOf(qs, port, o)
+		asked := askedProtos(set, port, o)
+		protos := asked
 		if len(byPort[port]) > 0 { // name the port for the protocols in use
-			protos = protos[:0]
+			protos = nil
 			for _, s := range byPort[port] {
 				protos = append(protos, s.Proto)
 			}
 			slices.Sort(protos)
 			protos = slices.Compact(protos)
 		}
-		r.header(port, protos)
-		if len(byPort[port]) == 0 {
-			fmt.Fprintf(r.w, "  %s\n", r.p.dim("not in use: no "+protoWords(protosOf(qs, port, o))+" socket on this port"))
+		r.header(port, protos, rep.headers[port])
+		notes := portNotes(port, byPort[port], rep.snap.DNAT, asked)
+		if len(byPort[port]) == 0 && len(notes) == 0 {
+			fmt.Fprint(r.w, "  ")
+			r.notInUse(protoWords(asked), "this port"+readWhere(rep.snap), fmt.Sprint(port), rep.unfiltered[port])
 			continue
 		}
 		r.sockets(byPort[port])
+		for _, n := range notes {
+			fmt.Fprintf(r.w, "  %s\n", r.p.warn(n))
+		}
 	}
 	for _, q := range emptyRanges {
 		if len(ports) > 0 {
 			fmt.Fprintln(r.w)
 		}
-		fmt.Fprintf(r.w, "%s  %s\n", r.p.port(fmt.Sprintf("%d-%d", q.First, q.Last)),
-			r.p.dim(fmt.Sprintf("not in use: no %s socket on these %d ports", protoWords(protosOf([]inspect.Query{q}, q.First, o)), int(q.Last)-int(q.First)+1)))
+		fmt.Fprintf(r.w, "%s  ", r.p.port(fmt.Sprintf("%d-%d", q.First, q.Last)))
+		var held []inspect.Socket
+		for p := q.First; ; p++ {
+			held = append(held, rep.unfiltered[p]...)
+			if p == q.Last {
+				break
+			}
+		}
+		r.notInUse(protoWords(askedProtos(set, q.First, o)), fmt.Sprintf("these %d ports", int(q.Last)-int(q.First)+1)+readWhere(rep.snap), fmt.Sprintf("%d-%d", q.First, q.Last), held)
 	}
 }
 
-// protosOf gives the protocols asked about on port.
-func protosOf(qs []inspect.Query, port uint16, o portOptions) []services.Proto {
-	var ps []services.Proto
-	for _, q := range qs {
-		if q.First > port || port > q.Last {
-			continue
-		}
-		if q.Proto != "" {
-			ps = append(ps, q.Proto)
-		} else {
-			ps = append(ps, services.TCP, services.UDP)
+// notInUse says that no socket on where passed: none at all, or, when
+// filters left out the sockets there are (held), that the port is in
+// use all the same.
+func (r *renderer) notInUse(protos, where, ports string, held []inspect.Socket) {
+	if len(held) == 0 {
+		fmt.Fprintf(r.w, "%s\n", r.p.dim("not in use: no "+protos+" socket on "+where))
+		return
+	}
+	var kinds []string
+	for _, s := range held {
+		k := fmt.Sprintf("%s %s", s.Proto, s.State.Name(s.Proto))
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
 		}
 	}
-	if len(ps) == 0 {
-		ps = []services.Proto{services.TCP, services.UDP}
-	}
-	ps = slices.DeleteFunc(ps, func(p services.Proto) bool {
+	fmt.Fprintf(r.w, "%s\n", r.p.warn(fmt.Sprintf("no socket on %s matches the filters (%s is in use: %d %s, %s)",
+		ports, ports, len(held), plural(len(held), "socket", "sockets"), strings.Join(kinds, ", "))))
+}
+
+// askedProtos gives the protocols asked about on port, as the queries and
+// -t or -u narrow them.
+func askedProtos(set *inspect.QuerySet, port uint16, o portOptions) []services.Proto {
+	return slices.DeleteFunc(set.Protos(port), func(p services.Proto) bool {
 		return o.tcp != o.udp && (p == services.TCP) != o.tcp
 	})
-	slices.Sort(ps)
-	return slices.Compact(ps)
 }
 
 func protoWords(ps []services.Proto) string {
@@ -115,11 +144,11 @@ func protoWords(ps []services.Proto) string {
 // header names a port: its IANA services for each protocol and its class.
 //
 //	8080  http-alt: HTTP Alternate (see port 80) · user port
-func (r *renderer) header(port uint16, protos []services.Proto) {
+func (r *renderer) header(port uint16, protos []services.Proto, known map[services.Proto]services.Port) {
 	var parts []string
 	var last string
 	for _, proto := range protos {
-		s := r.serviceText(r.reg.Port(port, proto))
+		s := r.serviceText(known[proto])
 		if s == last {
 			continue
 		}
@@ -171,11 +200,19 @@ func (r *renderer) sockets(socks []*inspect.Socket) {
 		line = strings.Replace(line, s.State.Name(s.Proto), r.p.state(s.State.Name(s.Proto)), 1)
 		if s.Remote.Port() != 0 {
 			line += "  ⇄ " + endpoint(s.Remote)
-		} else if s.Local.Addr() == netip.IPv6Unspecified() && !s.V6Only {
+		} else if dual, known := s.DualStack(); dual {
 			line += "  " + r.p.dim("(IPv4 too)")
+		} else if !known {
+			line += "  " + r.p.dim("(IPv4 too, unless V6ONLY: /proc/net does not say)")
+		}
+		if w := elsewhere(s); w != "" {
+			line += "  " + r.p.name(w)
 		}
 		fmt.Fprintln(r.w, strings.TrimRight(line, " "))
 		r.holders(s)
+		if f := s.Forward; f != nil && (f.Via != "docker-proxy" || f.Container != nil || f.Netns != nil) {
+			fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("published port: "+clean(f.Via)+" "+forwardWords(f)))
+		}
 	}
 }
 
@@ -194,6 +231,8 @@ func (r *renderer) holders(s *inspect.Socket) {
 			cure = "its holder's descriptors cannot be read, even by root"
 		}
 		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.warn(fmt.Sprintf("in use, holder hidden: socket of %s; %s", owner(s.UID, s.User), cure)))
+	case holderlessWords(s) != "":
+		fmt.Fprintf(r.w, "%s%s\n", holderIndent, r.p.dim("no process: "+holderlessWords(s)))
 	case s.Inode == 0 && s.State == inspect.TimeWait:
 		msg := "no process: the kernel keeps this closed connection in TIME_WAIT"
 		if s.Timer > 0 {

@@ -43,7 +43,7 @@ func newPalette(on bool) palette {
 func clean(s string) string {
 	ok := true
 	for _, r := range s {
-		if r == utf8.RuneError || !printable(r) {
+		if r == utf8.RuneError || !printable(r) || r == '\\' {
 			ok = false
 			break
 		}
@@ -57,6 +57,8 @@ func clean(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\': // so that an escape below is never ambiguous
+			b.WriteString(`\\`)
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':
@@ -122,10 +124,13 @@ func age(now, t time.Time) string {
 }
 
 // table lays out rows in columns, padding the plain text before styling
-// it, so that colour codes do not upset the alignment.
+// it, so that colour codes do not upset the alignment. Given a width, it
+// cuts one column's cells (cut, counted from 1) so that lines fit in it.
 type table struct {
 	style []func(a ...any) string // per column; nil leaves it plain
 	rows  [][]string
+	width int // of the terminal; 0 for no limit
+	cut   int // the column to cut to fit width, from 1; 0 for none
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -137,7 +142,21 @@ func (t *table) write(w io.Writer) {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], visibleWidth(c))
+		}
+	}
+	if c := t.cut - 1; t.width > 0 && c >= 0 && c < len(widths) {
+		line := 2 * (len(widths) - 1)
+		for _, n := range widths {
+			line += n
+		}
+		if line > t.width {
+			widths[c] = max(widths[c]-(line-t.width), len("COMMAND"))
+			for _, row := range t.rows {
+				if c < len(row) {
+					row[c] = fit(row[c], widths[c])
+				}
+			}
 		}
 	}
 	for _, row := range t.rows {
@@ -145,7 +164,7 @@ func (t *table) write(w io.Writer) {
 		for i, c := range row {
 			cell := c
 			if i < len(row)-1 {
-				cell += strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2)
+				cell += strings.Repeat(" ", max(0, widths[i]-visibleWidth(c))+2)
 			}
 			if i < len(t.style) && t.style[i] != nil && c != "" {
 				cell = t.style[i](c) + cell[len(c):]

@@ -3,14 +3,10 @@ package main
 import (
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/whoport/whoport/inspect"
-	"github.com/whoport/whoport/services"
 )
 
 func TestWaitFree(t *testing.T) {
@@ -71,7 +67,7 @@ func TestFree(t *testing.T) {
 	if r.code != 0 || len(ports) != 3 {
 		t.Fatalf("exit %d %q, want 3 ports", r.code, r.stdout)
 	}
-	cfg := inspect.Live().NetConfig()
+	cfg := liveSystem(t).NetConfig()
 	for _, ps := range ports {
 		p, _ := strconv.Atoi(ps)
 		if p < 1024 || p > 49151 || (uint16(p) >= cfg.Ephemeral.First && uint16(p) <= cfg.Ephemeral.Last) {
@@ -99,24 +95,5 @@ func TestFree(t *testing.T) {
 	held := holdSockets(t, "listen-on", "127.0.0.1:0")
 	if r := whoport(t, "free", held.said["port"]); r.code != 1 || r.stdout != "" {
 		t.Errorf("a held port: exit %d %q, want 1 and nothing", r.code, r.stdout)
-	}
-}
-
-func TestFreePortsOrder(t *testing.T) {
-	reg := services.Default()
-	cfg := inspect.NetConfig{Ephemeral: inspect.PortRange{First: 1030, Last: 1035}, Reserved: []inspect.PortRange{{First: 1040, Last: 1040}}}
-	all := func(uint16) bool { return true }
-	got := freePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 100, all)
-	if slices.Contains(got, 1031) || slices.Contains(got, 1040) {
-		t.Errorf("got %v: the ephemeral range and reserved ports must be left out", got)
-	}
-	// IANA-unassigned ports come first.
-	first := got[0]
-	if reg.Port(first, services.TCP).Status != services.Unassigned {
-		t.Errorf("first port %d is assigned on TCP; unassigned ones come first: %v", first, got)
-	}
-	held := func(p uint16) bool { return p != first }
-	if got := freePorts(reg, cfg, inspect.PortRange{First: 1024, Last: 1050}, 1, held); len(got) != 1 || got[0] == first {
-		t.Errorf("got %v, want one port other than %d", got, first)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -29,8 +29,8 @@ func (o *bindOptions) flags(cmd *cobra.Command) {
 
 // bind reads "[ADDR:]PORT[/PROTO]" into the bind it names, and gives the
 // queries it parsed.
-func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, []inspect.Query, error) {
-	qs, err := inspect.ParseQuery(arg, reg)
+func (o *bindOptions) bind(arg string, sys inspect.System) (inspect.Bind, []inspect.Query, error) {
+	qs, err := inspect.ParseQuery(arg, sys.Registry())
 	if err != nil {
 		return inspect.Bind{}, nil, err
 	}
@@ -45,7 +45,7 @@ func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, []
 	}
 	b := inspect.Bind{Proto: services.TCP, Addr: netip.IPv4Unspecified(), Port: q.First,
 		V6Only: o.v6only, ReuseAddr: o.reuseAddr, ReusePort: o.reusePort,
-		UID: uint32(os.Geteuid()), Privileged: inspect.SelfPrivileged()}
+		UID: sys.Identity().EUID, Privileged: sys.Identity().Privileged()}
 	if o.udp || q.Proto == services.UDP {
 		b.Proto = services.UDP
 	}
@@ -63,8 +63,7 @@ func (o *bindOptions) bind(arg string, reg *services.Registry) (inspect.Bind, []
 
 func (a *app) whyCommand() *cobra.Command {
 	var o bindOptions
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.command(&cobra.Command{
 		Use:   "why [ADDR:]PORT",
 		Short: "Why a bind to a port fails: probe it, and explain every conflict",
 		Long: `why probes the bind your server will make (0.0.0.0:PORT over TCP unless told
@@ -77,13 +76,11 @@ Exit status: 0 bindable, 1 not bindable, 2 error.`,
   whoport why 127.0.0.1:8080 --reuseaddr
   whoport why -6 8080
   whoport why --udp 53`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.why(cmd.Context(), args[0], o, asJSON)
-		},
-	}
+		Args: args(1, 1, "one port"),
+	}, "text,json", func(cmd *cobra.Command, args []string) (outcome, error) {
+		return a.why(cmd.Context(), args[0], o)
+	})
 	o.flags(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the probe and the findings as JSON")
 	return cmd
 }
 
@@ -95,6 +92,8 @@ type whyReport struct {
 	Errno     string        `json:"errno,omitempty"`
 	Findings  []jsonFinding `json:"findings"`
 	Unchecked []string      `json:"unchecked,omitempty"` // kernel settings that could not be read; defaults assumed
+
+	probe error
 }
 
 type jsonBind struct {
@@ -114,51 +113,55 @@ type jsonFinding struct {
 	Socket   *jsonSocket `json:"socket,omitempty"`
 }
 
-func (a *app) why(ctx context.Context, arg string, o bindOptions, asJSON bool) error {
-	reg := a.registry()
-	b, _, err := o.bind(arg, reg)
+// why answers whoport why: it probes the bind, then explains it from the
+// sockets on the port.
+func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, error) {
+	var out outcome
+	sys, err := a.liveSystem("why")
 	if err != nil {
-		return err
+		return out, err
 	}
-	probe := inspect.Probe(b)
-	sys := a.system()
-	snap, err := sys.Collect(ctx, inspect.Filter{Ports: []inspect.PortRange{{First: b.Port, Last: b.Port}},
-		Keep: func(s *inspect.Socket) bool { return s.Proto == b.Proto }})
+	b, _, err := o.bind(arg, sys)
 	if err != nil {
-		return err
+		return out, err
 	}
+	probe := sys.Probe(b)
+	snap, err := sys.Collect(ctx, inspect.Filter{Ports: []inspect.PortRange{{First: b.Port, Last: b.Port}}, Protos: []services.Proto{b.Proto},
+		Netns: inspect.NetnsAll, DNAT: true}) // the host's explain the bind; the others are noted
+	if err != nil {
+		return out, err
+	}
+	netnsHints(&out, snap, sys.Identity().Root(), true)
+	host := slices.DeleteFunc(slices.Clone(snap.Sockets), func(s inspect.Socket) bool { return !s.InHost() })
+	a.snapshotNotes(&out, snap, sys)
 	cfg := sys.NetConfig()
 	rep := whyReport{
 		Bind:      jsonBind{string(b.Proto), b.Addr.String(), b.Port, b.V6Only, b.ReuseAddr, b.ReusePort},
 		Bindable:  probe == nil,
 		Findings:  []jsonFinding{},
 		Unchecked: cfg.Guessed,
+		probe:     probe,
 	}
 	if probe != nil {
 		rep.Error = probe.Error()
 		rep.Errno = errnoOf(probe)
-		a.code = exitNotFound
+		out.code = exitNotFound
 	}
-	for _, f := range inspect.Explain(b, snap.Sockets, cfg) {
-		if probe == nil {
-			f.Blocking = false // the kernel took the bind: nothing blocks it now
-		}
+	for _, f := range append(inspect.Reconcile(inspect.Explain(b, host, cfg), probe), inspect.Elsewhere(b, snap.Sockets, snap.DNAT)...) {
 		jf := jsonFinding{Code: f.Code, Blocking: f.Blocking, Message: f.Message, Fix: f.Fix}
 		if f.Socket != nil {
-			js := newJSONSocket(f.Socket, reg)
+			js := newJSONSocket(f.Socket)
 			jf.Socket = &js
 		}
 		rep.Findings = append(rep.Findings, jf)
 	}
-	if countHidden(snap.Sockets) > 0 {
-		a.hint("%s", hiddenHint(countHidden(snap.Sockets), snap.Unreadable, isRoot()))
+	if len(rep.Unchecked) > 0 {
+		out.hint("could not read %v; Linux's defaults were assumed", rep.Unchecked)
 	}
-	if asJSON {
-		return writeJSON(a.stdout, rep)
-	}
-	a.writeWhy(rep, probe)
-	return nil
+	return out, a.write(rep, sys)
 }
+
+func (rep whyReport) json() any { return rep }
 
 // errnoOf gives the errno's name of a failed probe, as "EADDRINUSE".
 func errnoOf(err error) string {
@@ -168,13 +171,13 @@ func errnoOf(err error) string {
 	return ""
 }
 
-func (a *app) writeWhy(rep whyReport, probe error) {
-	p := newPalette(a.colorOn())
+func (rep whyReport) text(r *renderer) {
+	p, w, probe := r.p, r.w, rep.probe
 	bind := fmt.Sprintf("bind %s:%d/%s", bracket(rep.Bind.Addr), rep.Bind.Port, rep.Bind.Proto)
 	if probe == nil {
-		fmt.Fprintf(a.stdout, "%s succeeds now\n", p.port(bind))
+		fmt.Fprintf(w, "%s succeeds now\n", p.port(bind))
 	} else {
-		fmt.Fprintf(a.stdout, "%s fails now: %s\n", p.port(bind), p.warn(probeReason(probe)))
+		fmt.Fprintf(w, "%s fails now: %s\n", p.port(bind), p.warn(probeReason(probe)))
 	}
 	blocking := 0
 	for _, f := range rep.Findings {
@@ -185,16 +188,13 @@ func (a *app) writeWhy(rep whyReport, probe error) {
 		} else if f.Fix != "" {
 			mark = p.state("!")
 		}
-		fmt.Fprintf(a.stdout, "\n%s %s  %s\n", mark, p.name(f.Code), clean(f.Message))
+		fmt.Fprintf(w, "\n%s %s  %s\n", mark, p.name(f.Code), clean(f.Message))
 		if f.Fix != "" {
-			fmt.Fprintf(a.stdout, "  %s %s\n", p.dim("fix:"), clean(f.Fix))
+			fmt.Fprintf(w, "  %s %s\n", p.dim("fix:"), clean(f.Fix))
 		}
 	}
 	if probe != nil && blocking == 0 {
-		fmt.Fprintf(a.stdout, "\n%s\n", p.dim(unexplained(probe)))
-	}
-	if len(rep.Unchecked) > 0 {
-		a.hint("could not read %v; Linux's defaults were assumed", rep.Unchecked)
+		fmt.Fprintf(w, "\n%s\n", p.dim(unexplained(probe)))
 	}
 }
 
@@ -209,7 +209,7 @@ func probeReason(err error) string {
 // unexplained says what else may block a bind whoport found no reason for.
 func unexplained(err error) string {
 	if inspect.InUse(err) {
-		return "whoport sees no socket that explains it: the holder may be in another network namespace (a container), or the socket closed between the probe and the look."
+		return "whoport sees no socket that explains it: the holder may be in a network namespace whoport could not read, or the socket closed between the probe and the look."
 	}
 	return "this is not a conflict with another socket: the address may not be on this host, or the system refuses the bind for its own reasons."
 }

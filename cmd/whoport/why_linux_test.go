@@ -216,6 +216,13 @@ func TestWhyWhichLocalhost(t *testing.T) {
 	}
 	t.Cleanup(b.stop)
 	rep, _ := whyReportOf(t, nil, "127.0.0.1:"+a.said["port"])
+	if lh := liveSystem(t).NetConfig().Localhost; lh != nil && len(lh) < 2 {
+		// localhost is one address here (/etc/hosts): its clients reach one server.
+		if slices.ContainsFunc(rep.Findings, func(f jsonFinding) bool { return f.Code == inspect.CodeWhichLocalhost }) {
+			t.Errorf("localhost is %v alone here, yet which-localhost warns: %+v", lh, rep.Findings)
+		}
+		return
+	}
 	f := finding(t, rep, inspect.CodeWhichLocalhost)
 	if !strings.Contains(f.Message, fmt.Sprintf("pid %d", a.pid)) || !strings.Contains(f.Message, fmt.Sprintf("pid %d", b.pid)) || !slices.Equal(culprits(f), []int32{b.pid}) {
 		t.Errorf("got %+v; want both pids named and the ::1 one as the one localhost reaches", f)

@@ -107,6 +107,7 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		title string
 		cmds  []command
 		base  int // the yardstick the others are compared with
+		proc  int // whoport forced to its /proc path, or -1
 	}{
 		{"one port", []command{
 			{"whoport PORT", []string{bin, port}, nil},
@@ -115,14 +116,19 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 			{"ss -Htanp 'sport = :PORT'", []string{"ss", "-Htanp", "sport = :" + port}, nil},
 			{"lsof -nP -i :PORT", []string{"lsof", "-nP", "-i", ":" + port}, nil},
 			{"gopsutil Connections + filter", []string{self, "-gopsutil", port}, nil},
-		}, 3},
+		}, 3, 2},
 		{"every listener", []command{
 			{"whoport", []string{bin}, nil},
 			{"whoport, bpf path", []string{bin}, bpf},
 			{"whoport, /proc path", []string{bin}, proc},
 			{"ss -tulpn", []string{"ss", "-tulpn"}, nil},
 			{"lsof -nP -i -sTCP:LISTEN", []string{"lsof", "-nP", "-i", "-sTCP:LISTEN"}, nil},
-		}, 3},
+		}, 3, 2},
+		{"filters the kernel applies (whoport -a is the base)", []command{
+			{"whoport -a", []string{bin, "-a"}, nil},
+			{"whoport -p PID", []string{bin, "-p", load.pid}, nil},
+			{"whoport -t --state listen", []string{bin, "-t", "--state", "listen"}, nil},
+		}, 0, -1},
 	}
 	for _, set := range sets {
 		times := make([][]time.Duration, len(set.cmds))
@@ -145,7 +151,9 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		for i, c := range set.cmds {
 			fmt.Printf("  %-32s %8.1f ms   %5.2f×\n", c.name, float64(median(times[i]))/1e6, pairedRatio(times[i], times[set.base]))
 		}
-		fmt.Printf("  whoport vs its /proc path:        %5.2f×\n", pairedRatio(times[0], times[2]))
+		if set.proc >= 0 {
+			fmt.Printf("  whoport vs its /proc path:        %5.2f×\n", pairedRatio(times[0], times[set.proc]))
+		}
 		slices.Sort(rss)
 		fmt.Printf("  whoport peak RSS: median %.1f MB, max %.1f MB\n\n", float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
 	}
@@ -219,6 +227,7 @@ func median(ds []time.Duration) time.Duration {
 type load struct {
 	cmds []*exec.Cmd
 	port string // a listener of the middle child
+	pid  string // the middle child
 }
 
 func startLoad(procs, sockets, fds int) (*load, error) {
@@ -254,6 +263,7 @@ func startLoad(procs, sockets, fds int) (*load, error) {
 		}
 		if i == procs/2 {
 			l.port = strings.TrimSpace(strings.TrimPrefix(line, "port "))
+			l.pid = strconv.Itoa(cmd.Process.Pid)
 		}
 	}
 	return l, nil

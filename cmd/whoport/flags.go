@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+var (
+	negativeArg = regexp.MustCompile(`in (-\d\S*)$`)
+	// badFlagValue is pflag's "invalid argument "abc" for "-p, --pid" flag: strconv.ParseInt: …".
+	badFlagValue = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag: `)
+	// goWords are the Go library's words in a parse error.
+	goWords = regexp.MustCompile(`strconv|time: |parsing|invalid syntax`)
+)
+
+// flagValues say what each flag that takes a typed value wants.
+var flagValues = map[string]string{
+	"pid":     "give process ids, 1 or more: -p 42, -p 42,43 or -p 42 -p 43",
+	"number":  "give a count, 1 or more",
+	"timeout": "give a duration such as 500ms, 5s or 2m",
+}
+
+// flagError turns pflag's complaints into one line without Go's words: a
+// negative number is a bad port, not an unknown flag, and a value that
+// does not parse says what the flag wants.
+func flagError(_ *cobra.Command, err error) error {
+	msg := err.Error()
+	if m := negativeArg.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("invalid port %q: ports are numbers from 1 to 65535", m[1])
+	}
+	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		want, ok := msg[len(m[0]):], true // our own flag types say it plainly (flagvalues.go)
+		if goWords.MatchString(want) {
+			want, ok = flagValues[m[2]]
+		}
+		if !ok {
+			want = "see whoport --help"
+		}
+		return fmt.Errorf("invalid --%s %q: %s", m[2], m[1], want)
+	}
+	return fmt.Errorf("%w (see whoport --help)", err)
+}
+
+// args checks a command's arguments: at least min and at most max (-1:
+// any), and says what is missing in the command's own words.
+func args(min, max int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < min:
+			return fmt.Errorf("%s needs %s: whoport %s", cmd.Name(), what, cmd.Use)
+		case max >= 0 && len(args) > max:
+			return fmt.Errorf("%s takes %s, not %s", cmd.Name(), what, strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
+// nonNegative refuses a negative duration.
+func nonNegative(flag string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("invalid --%s %s: give a duration of 0 or more, such as 5s", flag, d)
+	}
+	return nil
+}
+
+// closeCommand gives the subcommand word is probably a typo of ("kil"),
+// or "".
+func closeCommand(root *cobra.Command, word string) string {
+	if len(word) < 2 || strings.ContainsAny(word, "0123456789:/[]") {
+		return ""
+	}
+	for _, c := range root.Commands() {
+		names := append([]string{c.Name()}, c.Aliases...)
+		if slices.ContainsFunc(names, func(n string) bool { return editDistance(n, word) <= 1+len(word)/5 }) {
+			return c.Name()
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// killSignal is kill(1)'s way to give a signal: -9, -KILL, -SIGKILL.
+var killSignal = regexp.MustCompile(`^-([0-9]{1,2}|[A-Z]+[0-9]*)$`)
+
+// killHabits rewrites "whoport kill -9 PORT" as "whoport kill --signal=9
+// PORT": the habit of kill(1), which flags would take for a bad flag.
+func killHabits(args []string) []string {
+	i := slices.Index(args, "kill")
+	if i < 0 || slices.Contains(args[:i], "--") {
+		return args
+	}
+	out := slices.Clone(args)
+	for j := i + 1; j < len(out) && out[j] != "--"; j++ {
+		if m := killSignal.FindStringSubmatch(out[j]); m != nil {
+			out[j] = "--signal=" + m[1]
+		}
+	}
+	return out
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// durationFlag is a flag that takes a duration of 0 or more, and says
+// what it takes, in words, when it is given something else.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return "0s"
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Type() string { return "duration" }
+
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("give a duration such as 500ms, 10s or 2m")
+	case d < 0:
+		return fmt.Errorf("give a duration of 0 or more, such as 500ms, 10s or 2m")
+	}
+	*f.d = d
+	return nil
+}
+
+// countFlag is a flag that takes a whole number of 0 or more.
+type countFlag struct{ n *int }
+
+func (f countFlag) String() string {
+	if f.n == nil {
+		return "0"
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f countFlag) Type() string { return "count" }
+
+func (f countFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("give a whole number, 0 or more")
+	}
+	*f.n = n
+	return nil
+}
+
+// boolFlag is a flag that is on or off, and says so in words when it is
+// given a value that is neither (--exposed=maybe).
+type boolFlag struct{ b *bool }
+
+func (f boolFlag) String() string {
+	if f.b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*f.b)
+}
+
+func (f boolFlag) Type() string { return "bool" }
+
+func (f boolFlag) IsBoolFlag() bool { return true }
+
+func (f boolFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("give true or false, or the flag alone")
+	}
+	*f.b = b
+	return nil
+}
+
+// boolVar defines a flag that is on or off, as pflag's BoolVar does, with
+// boolFlag's words for a bad value.
+func boolVar(fs *pflag.FlagSet, p *bool, name, usage string) {
+	fs.Var(boolFlag{p}, name, usage)
+	fs.Lookup(name).NoOptDefVal = "true"
+}

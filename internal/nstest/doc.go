@@ -1,0 +1,2 @@
+// Package nstest makes throwaway network namespaces for tests (Linux).
+package nstest
