@@ -15,7 +15,7 @@ import (
 // netns exec execs it: the child keeps the pid it was started with).
 func holdSocketsIn(t *testing.T, ns, mode string) *child {
 	t.Helper()
-	cmd := childCommand(os.Args[0], mode, "")
+	cmd := childCommand(os.Args[0], childMarker(t), mode, "")
 	cmd.Args = append([]string{"ip", "netns", "exec", ns}, cmd.Args...)
 	cmd.Path = "/usr/sbin/ip"
 	if p, err := exec.LookPath("ip"); err == nil {
