@@ -17,16 +17,21 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/whoport/whoport/inspect"
 )
 
-func init() { childMain = holderMain }
+func init() {
+	childMain = holderMain
+	scriptCmds["hold"] = holdInScript
+}
 
 // holderMain runs the child side. Its exit code is the test binary's.
 func holderMain(mode, arg string) int {
@@ -324,6 +329,26 @@ func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
 
 // pidString is the child's pid, as an argument.
 func (c *child) pidString() string { return strconv.Itoa(int(c.pid)) }
+
+// holdInScript is the scripts' hold MODE [ARG]: a child in that mode holds
+// its sockets until the script ends, and what it said is in the script's
+// environment, upper-cased: $PORT, $PID, $TCP4, …
+func holdInScript(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: hold MODE [ARG]")
+	}
+	arg := ""
+	if len(args) == 2 {
+		arg = args[1]
+	}
+	marker := fmt.Sprintf("whoport-e2e-%d-%s-", os.Getpid(), filepath.Base(ts.Getenv("WORK")))
+	c, err := startChildEnv(marker, args[0], arg, nil)
+	ts.Check(err)
+	ts.Defer(c.stop)
+	for k, v := range c.said {
+		ts.Setenv(strings.ToUpper(k), v)
+	}
+}
 
 func (c *child) port(t *testing.T, key string) string {
 	t.Helper()
