@@ -87,6 +87,7 @@ func TestChildSockets(t *testing.T) {
 		{"udp6", "[::1]:%s/udp", "udp", "ipv6", "BOUND", "::1"},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
+			t.Parallel()
 			port := c.port(t, tc.key)
 			r := whoport(t, "--json", fmt.Sprintf(tc.query, port))
 			if r.code != 0 {
@@ -112,6 +113,7 @@ func TestChildSockets(t *testing.T) {
 	}
 
 	t.Run("text", func(t *testing.T) {
+		t.Parallel()
 		port := c.port(t, "tcp4")
 		r := whoport(t, port+"/tcp")
 		if r.code != 0 {
@@ -124,12 +126,14 @@ func TestChildSockets(t *testing.T) {
 		}
 	})
 	t.Run("quiet", func(t *testing.T) {
+		t.Parallel()
 		r := whoport(t, "-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))
 		if want := fmt.Sprintf("%d\n", c.pid); r.stdout != want || r.code != 0 {
 			t.Errorf("got %q exit %d, want %q exit 0", r.stdout, r.code, want)
 		}
 	})
 	t.Run("both protocols", func(t *testing.T) {
+		t.Parallel()
 		// Without a protocol both are searched. Any process may have a
 		// socket on the number, so only this child's are looked at.
 		both := holdSockets(t, "tcp-udp", "")
@@ -443,6 +447,7 @@ func TestFilters(t *testing.T) {
 		{"a query with filters: the port's clients", []string{"-a", "--state", "established", lp("tcp4") + "/tcp"}, want(conn)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"--json"}, c.args...)
 			if !slices.Contains(c.args, "-c") { // several -c select any of them
 				args = append(args, mine...)
@@ -457,6 +462,7 @@ func TestFilters(t *testing.T) {
 		})
 	}
 	t.Run("class", func(t *testing.T) {
+		t.Parallel()
 		port, _ := strconv.Atoi(lp("tcp4"))
 		class := "user"
 		if port >= 49152 {

@@ -75,6 +75,7 @@ func TestWhy(t *testing.T) {
 		{"IPV6_V6ONLY keeps the families apart", []string{"-6", "--v6only", p4 + "/tcp"}, "", 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ns.enter(t)
 			rep, r := whyReportOf(t, nil, c.args...)
 			if rep.Bindable != c.bindable || (r.code == 0) != c.bindable {
@@ -98,6 +99,7 @@ func TestWhy(t *testing.T) {
 
 	dual := holdSockets(t, "listen-on", "dual:[::]:0")
 	t.Run("a dual-stack holder blocks IPv4", func(t *testing.T) {
+		t.Parallel()
 		ns.enter(t)
 		rep, _ := whyReportOf(t, nil, "127.0.0.1:"+dual.said["port"]+"/tcp")
 		if f := finding(t, rep, inspect.CodeDualStack); rep.Bindable || !f.Blocking || !slices.Equal(culprits(f), []int32{dual.pid}) {
@@ -106,6 +108,7 @@ func TestWhy(t *testing.T) {
 	})
 
 	t.Run("text", func(t *testing.T) {
+		t.Parallel()
 		ns.enter(t)
 		r := whoport(t, "why", p4+"/tcp")
 		for _, want := range []string{"fails now: address already in use (EADDRINUSE)", inspect.CodeSpecificHolder, fmt.Sprintf("pid %d", v4.pid), "fix:"} {
