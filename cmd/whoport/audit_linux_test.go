@@ -276,10 +276,13 @@ func TestAuditProm(t *testing.T) {
 	}
 }
 
-// auditOf runs the built whoport audit --json as cred (nil for us).
+// auditOf runs whoport audit --json as cred (nil for us), in whoport's own
+// network namespace only: the test's sockets are there, and other
+// namespaces (other tests', containers') may have findings on the same
+// ports.
 func auditOf(t *testing.T, cred *syscall.Credential, args ...string) (auditReport, result) {
 	t.Helper()
-	cmd := whoportCmd(append([]string{"audit", "--json", "--fail-on", "never"}, args...)...)
+	cmd := whoportCmd(append([]string{"audit", "--json", "--fail-on", "never", "--netns", "host"}, args...)...)
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}

@@ -52,6 +52,12 @@ func fixtureAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 	return runCmd(t, cmd)
 }
 
+// here limits a query to whoport's own network namespace, where the test's
+// sockets are: as root whoport also lists the listeners of every other
+// namespace (other tests', containers'), which may have one on the same
+// port, so the tests that count sockets ask for this one alone.
+func here(args ...string) []string { return append([]string{"--netns", "host"}, args...) }
+
 // held drops the TIME_WAIT remnants: a port the kernel hands out may still
 // have some from an earlier test's connections.
 func held(doc document) []jsonSocket {
@@ -89,7 +95,7 @@ func TestChildSockets(t *testing.T) {
 		t.Run(tc.key, func(t *testing.T) {
 			t.Parallel()
 			port := c.port(t, tc.key)
-			r := whoport(t, "--json", fmt.Sprintf(tc.query, port))
+			r := whoport(t, here("--json", fmt.Sprintf(tc.query, port))...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0 (in use); stderr: %s", r.code, r.stderr)
 			}
@@ -127,7 +133,7 @@ func TestChildSockets(t *testing.T) {
 	})
 	t.Run("quiet", func(t *testing.T) {
 		t.Parallel()
-		r := whoport(t, "-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))
+		r := whoport(t, here("-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))...)
 		if want := fmt.Sprintf("%d\n", c.pid); r.stdout != want || r.code != 0 {
 			t.Errorf("got %q exit %d, want %q exit 0", r.stdout, r.code, want)
 		}
@@ -156,14 +162,14 @@ func TestFreePort(t *testing.T) {
 	c := holdSockets(t, "listen", "")
 	port := c.port(t, "tcp4")
 	c.stop() // in the test's own network namespace, nothing else takes it
-	r := whoport(t, "127.0.0.1:"+port+"/tcp")
+	r := whoport(t, here("127.0.0.1:"+port+"/tcp")...)
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1 (not in use)", r.code)
 	}
 	if !strings.Contains(r.stdout, "not in use") || !strings.Contains(r.stdout, " port") {
 		t.Errorf("output should name the port and say it is not in use:\n%s", r.stdout)
 	}
-	doc := decode(t, whoport(t, "--json", "127.0.0.1:"+port+"/tcp"))
+	doc := decode(t, whoport(t, here("--json", "127.0.0.1:"+port+"/tcp")...))
 	if len(doc.Sockets) != 0 {
 		t.Errorf("got %d sockets on a free port", len(doc.Sockets))
 	}
@@ -174,7 +180,7 @@ func TestSharedListener(t *testing.T) {
 	t.Parallel()
 	c := holdSockets(t, "share", "")
 	sibling, _ := strconv.Atoi(c.said["sibling"])
-	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp")))
+	socks := held(decode(t, whoport(t, here("--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp")...)))
 	if len(socks) != 1 {
 		t.Fatalf("got %d sockets, want 1", len(socks))
 	}
@@ -183,7 +189,7 @@ func TestSharedListener(t *testing.T) {
 	if got := holderPIDsOf(socks[0]); !slices.Equal(got, want) {
 		t.Errorf("got holders %v, want %v", got, want)
 	}
-	r := whoport(t, "-q", "127.0.0.1:"+c.said["tcp4"]+"/tcp")
+	r := whoport(t, here("-q", "127.0.0.1:"+c.said["tcp4"]+"/tcp")...)
 	if r.stdout != fmt.Sprintf("%d\n%d\n", want[0], want[1]) {
 		t.Errorf("-q: got %q, want both pids", r.stdout)
 	}
@@ -195,7 +201,7 @@ func TestReusePort(t *testing.T) {
 	t.Parallel()
 	a := holdSockets(t, "reuseport", "0")
 	b := holdSockets(t, "reuseport", a.said["tcp4"])
-	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+a.said["tcp4"]+"/tcp")))
+	socks := held(decode(t, whoport(t, here("--json", "127.0.0.1:"+a.said["tcp4"]+"/tcp")...)))
 	if len(socks) != 2 {
 		t.Fatalf("got %d sockets, want 2", len(socks))
 	}
@@ -304,7 +310,7 @@ func TestAgreesWithSS(t *testing.T) {
 		slices.Sort(pids)
 		want = append(want, fmt.Sprintf("%s %s %s uid=%s ino=%s pids=%v", f[0], local, peer, uid, ino, pids))
 	}
-	doc := decode(t, whoport(t, append([]string{"--json"}, queries...)...))
+	doc := decode(t, whoport(t, append(here("--json"), queries...)...))
 	var got []string
 	for _, s := range doc.Sockets {
 		local, peer := ssAddr(s.Family, s.Local.Addr, s.Local.Port), ssAddr(s.Family, s.Remote.Addr, s.Remote.Port)
