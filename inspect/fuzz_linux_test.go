@@ -30,9 +30,9 @@ func FuzzParseStat(f *testing.F) {
 }
 
 // FuzzParseInetDiagMsg: a struct inet_diag_msg and its attributes, as the
-// kernel's sock_diag answers hold them. (The walk over a netlink answer's
-// messages, in receiveSockDiag, reads the socket as it goes and has no
-// pure function to fuzz.)
+// kernel's sock_diag answers hold them, parse to a socket of the table's
+// protocol and family, or to an error exactly when the message is short.
+// (FuzzSockDiagAnswer walks whole answers.)
 func FuzzParseInetDiagMsg(f *testing.F) {
 	msg := make([]byte, inetDiagMsgLen, inetDiagMsgLen+8)
 	msg[0], msg[1] = 2, byte(Listen)          // AF_INET, LISTEN
