@@ -72,8 +72,11 @@ func FuzzParseInetDiagMsg(f *testing.F) {
 		if s.Local.Addr().Is4In6() || s.Remote.Addr().Is4In6() {
 			t.Errorf("mapped addresses are given as IPv4: %v %v", s.Local, s.Remote)
 		}
-		if s.Timer != 0 && s.State != TimeWait {
+		if s.Timer != 0 && s.State != TimeWait && !closing(s.State) {
 			t.Errorf("a timer on a %s socket", s.State.Name(services.TCP))
+		}
+		if s.ZeroBacklog && s.State != Listen {
+			t.Errorf("a backlog on a %s socket", s.State.Name(services.TCP))
 		}
 	})
 }
