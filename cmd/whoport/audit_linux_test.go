@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/whoport/whoport/inspect"
 	"github.com/whoport/whoport/internal/fixture"
@@ -349,12 +351,21 @@ func startRenamedChild(t *testing.T, name, mode, arg string, attr *syscall.SysPr
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, name)
-	if err := copyExecutable(os.Args[0], bin); err != nil {
+	// A link, not a copy, where it can: a copy's write descriptor, open
+	// while a parallel test forks, can make the exec fail with ETXTBSY.
+	if err := linkOrCopy(os.Args[0], bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd := childCommand(bin, childMarker(t), mode, arg)
-	cmd.SysProcAttr = attr
-	c, err := launch(cmd, mode)
+	var c *child
+	for try := 0; ; try++ {
+		cmd := childCommand(bin, childMarker(t), mode, arg)
+		cmd.SysProcAttr = attr
+		c, err = launch(cmd, mode)
+		if !errors.Is(err, syscall.ETXTBSY) || try == 10 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err == nil {
 		t.Cleanup(c.stop)
 	}
