@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,25 +26,12 @@ func runAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 }
 
 // fixtureAs runs whoport on a fixture root as the given user: the test
-// binary itself, copied where that user may run it, which alone may open
-// a fixture (whoport proper takes only procfs mounts).
+// binary itself, from whoportBin where that user may run it, in the child
+// mode that alone may open a fixture (whoport proper takes only procfs
+// mounts).
 func fixtureAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 	t.Helper()
-	self, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "whoport-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "whoport")
-	if err := os.WriteFile(bin, self, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(whoportBin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "WHOPORT_TEST_CHILD=whoport-fixture")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
