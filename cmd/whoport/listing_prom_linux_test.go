@@ -78,6 +78,7 @@ func checkPromLabels(t *testing.T, text string) {
 // TestListingPromLive: the listing of a live child in the Prometheus form
 // names its program, never its pid.
 func TestListingPromLive(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "listen-on", "127.0.0.1:0")
 	r := whoport(t, "--format", "prom", "tcp:127.0.0.1:"+c.said["port"])
 	if r.code != 0 {
