@@ -3,6 +3,7 @@ module github.com/whoport/whoport
 go 1.26.0
 
 require (
+	github.com/cilium/ebpf v0.20.0
 	github.com/fatih/color v1.19.0
 	github.com/google/nftables v0.3.0
 	github.com/mattn/go-isatty v0.0.20
@@ -29,7 +30,7 @@ require (
 	github.com/tklauser/numcpus v0.6.1 // indirect
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
-	golang.org/x/net v0.33.0 // indirect
-	golang.org/x/sync v0.8.0 // indirect
-	golang.org/x/tools v0.26.0 // indirect
+	golang.org/x/net v0.46.0 // indirect
+	golang.org/x/sync v0.17.0 // indirect
+	golang.org/x/tools v0.38.0 // indirect
 )

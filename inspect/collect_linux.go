@@ -3,14 +3,7 @@ package inspect
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/shirou/gopsutil/v3/process"
 )
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
@@ -19,10 +12,12 @@ import (
 // it wants, on its ports; where netlink is refused the tables come from
 // /proc/net, and Fallback says why. Any other proc root is read through its
 // /proc/net files. The filter's Netns adds other network namespaces, read
-// from inside (see readNetns). Holders are found in one parallel walk of
-// /proc/*/fd (a socket's inode is unique across namespaces), skipped when
-// no socket passes, and narrowed to the processes the filter names when it
-// names them; with the filter's NoHolders, not looked for.
+// from inside (see readNetns). Holders are found by a BPF iterator on a
+// big host where that is allowed, else in one parallel walk of /proc/*/fd
+// (Snapshot.Walk says which; a socket's inode is unique across
+// namespaces), skipped when no socket passes, and narrowed to the
+// processes the filter names when it names them; with the filter's
+// NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	snap, found, err := s.tables(f)
 	if err != nil {
@@ -36,17 +31,18 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	}
 	var scan fdScan
 	if len(want) > 0 && !f.NoHolders {
-		pids, err := listPIDs(s.proc)
-		if err != nil {
-			return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
-		}
 		if len(f.PIDs) > 0 {
+			pids, err := listPIDs(s.proc)
+			if err != nil {
+				return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
+			}
 			scan, snap.Searched = s.scanNamed(pids, f.PIDs, want)
-		} else {
-			scan = scanFDs(s.proc, pids, want)
+			snap.Walk = Walk{Path: WalkProc, Why: "only the processes asked about are searched"}
+		} else if scan, snap.Walk, err = s.findHolders(want); err != nil { // walk_linux.go
+			return nil, err
 		}
 	}
-	d := &describer{ctx: s.gopsutil(ctx), sys: s}
+	d := &describer{ctx: ctx, sys: s}
 	d.plat.boot, _ = bootTime(s.proc)
 	procs := d.describeAll(pidsOf(scan.holders))
 	attach(snap.Sockets, scan.holders, procs, !f.NoHolders && (len(scan.unreadable) > 0 || s.hidepid != ""))
@@ -143,38 +139,4 @@ func (s System) kin(pids, of []int32) []int32 {
 		}
 	}
 	return out
-}
-
-// platformFacts adds what Linux knows better than gopsutil: the exact
-// start time from /proc/PID/stat, and from /proc/PID/cgroup and environ
-// the systemd unit, the container, and the socket units.
-type platformFacts struct {
-	boot time.Time
-}
-
-func (f *platformFacts) fill(d *describer, p *process.Process, out *Process) {
-	dir := filepath.Join(d.sys.proc, strconv.Itoa(int(out.PID)))
-	if b, err := os.ReadFile(filepath.Join(dir, "comm")); err == nil && len(b) > 0 {
-		// The name as the process set it: status's Name (gopsutil's) is
-		// escaped by the kernel, a newline as \n, a backslash as \\.
-		out.Name = strings.TrimSuffix(string(b), "\n")
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
-		cg := cgroupPath(b)
-		out.Unit, out.UserUnit = unitOf(cg)
-		out.Container = containerOf(cg)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
-		out.NetBindService = netBindService(b)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil { // the owner's and root's only
-		out.SocketUnits = socketUnits(b)
-	}
-	if st, err := readStat(d.sys.proc, out.PID); err == nil {
-		out.PPID = st.ppid
-		out.StartTicks = st.startTicks
-		if !f.boot.IsZero() {
-			out.Started = startTime(f.boot, st.startTicks)
-		}
-	}
 }

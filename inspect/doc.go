@@ -15,10 +15,13 @@
 //     (sockdiag_linux.go), with the [Filter]'s protocols, families, states
 //     and ports applied by the kernel; any other root, or a host that
 //     refuses netlink, is read from PROC/net/{tcp,tcp6,udp,udp6}
-//     (net_tcp.go). Holders are found in one parallel walk of PROC/*/fd
-//     (fd_linux.go), narrowed to the named processes for [Filter.PIDs];
-//     process details come from gopsutil and PROC/PID/{stat,status,cgroup,
-//     environ} (process.go, collect_linux.go, stat_linux.go, cgroup.go).
+//     (net_tcp.go). Holders are found by a BPF iterator that walks every
+//     descriptor table in the kernel, on a big host where that is allowed
+//     (walk_linux.go, walk_bpf_linux.go, bpf/holders.c), else in one
+//     parallel walk of PROC/*/fd (fd_linux.go), narrowed to the named
+//     processes for [Filter.PIDs]; [Snapshot.Walk] says which. Process
+//     details come from PROC/PID/{status,comm,exe,cmdline,stat,cgroup,
+//     environ} (process_linux.go, stat_linux.go, cgroup.go).
 //     [Filter.Netns] adds other network namespaces, found from
 //     PROC/*/ns/net, /run/netns and /var/run/docker/netns and named from
 //     their processes' containers (netns_linux.go, containername_linux.go):

@@ -198,6 +198,8 @@ type Snapshot struct {
 	// Fallback says why the table did not come from sock_diag on a host
 	// where it should have: "" when it did.
 	Fallback string
+	// Walk says how the holders were found, and why that way.
+	Walk Walk
 
 	// Namespaces are the network namespaces whose sockets were asked for,
 	// whoport's own first; those that could not be read say why

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/shirou/gopsutil/v3/common"
-
 	"github.com/whoport/whoport/services"
 )
 
@@ -33,6 +31,9 @@ type System struct {
 	hidepid string
 	id      Identity
 	reg     func() *services.Registry
+	// walk chooses how Collect finds holders on Linux: WalkAuto, WalkBPF
+	// or WalkProc; "" reads WHOPORT_WALK when Collect runs (walk_linux.go).
+	walk string
 }
 
 // Identity is who whoport runs as on a System.
@@ -97,11 +98,6 @@ func (s System) Registry() *services.Registry {
 // notLive is the error for an effect a System that is not live refuses.
 func (s System) notLive(what string) error {
 	return fmt.Errorf("%s: %s is %w", what, s.proc, ErrNotLive)
-}
-
-// gopsutil returns ctx pointing gopsutil at the System's proc root.
-func (s System) gopsutil(ctx context.Context) context.Context {
-	return context.WithValue(ctx, common.EnvKey, common.EnvMap{common.HostProcEnvKey: s.proc})
 }
 
 // attach gives each socket its holders (pids sorted) from a walk's result,

@@ -28,6 +28,7 @@ const compactComment = `# IANA Service Name and Transport Protocol Port Number R
 // embeds (see the package documentation). The output depends only on r's
 // contents, so writing the same registry twice gives the same bytes.
 func (r *Registry) WriteTo(w io.Writer) (int64, error) {
+	r.load()
 	b := make([]byte, 0, 64*len(r.entries)+len(compactComment))
 	b = append(b, magic...)
 	if r.updated != "" {
@@ -74,13 +75,32 @@ func Parse(r io.Reader) (*Registry, error) {
 // registry it returns are substrings of s, so parsing the embedded table
 // copies no text.
 func parse(s string) (*Registry, error) {
+	date, s, err := parseHeader(s)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := parseEntries(s)
+	if err != nil {
+		return nil, err
+	}
+	return newRegistry(entries, date), nil
+}
+
+// parseHeader checks the first line of the compact form in s, and returns
+// its date and the lines after it.
+func parseHeader(s string) (date, rest string, err error) {
 	first, s, _ := strings.Cut(s, "\n")
 	first = strings.TrimSuffix(first, "\r")
-	rest, ok := strings.CutPrefix(first, magic)
-	date, dated := strings.CutPrefix(rest, " ")
-	if !ok || rest != "" && (!dated || !isDate(date)) {
-		return nil, fmt.Errorf("services: parse: line 1: want %q and a date, have %.40q", magic, first)
+	after, ok := strings.CutPrefix(first, magic)
+	date, dated := strings.CutPrefix(after, " ")
+	if !ok || after != "" && (!dated || !isDate(date)) {
+		return "", "", fmt.Errorf("services: parse: line 1: want %q and a date, have %.40q", magic, first)
 	}
+	return date, s, nil
+}
+
+// parseEntries parses the lines of the compact form after its first.
+func parseEntries(s string) ([]entry, error) {
 	entries := make([]entry, 0, strings.Count(s, "\n")+1)
 	for n := 2; s != ""; n++ {
 		var line string
@@ -95,7 +115,7 @@ func parse(s string) (*Registry, error) {
 		}
 		entries = append(entries, e)
 	}
-	return newRegistry(entries, date), nil
+	return entries, nil
 }
 
 // parseEntry parses one line of the compact form.

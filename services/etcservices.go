@@ -1,7 +1,6 @@
 package services
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"fmt"
@@ -25,6 +24,35 @@ import (
 // registry does not know (FreeBSD lists ddp), so only a failed read is an
 // error.
 func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
+	data, err := io.ReadAll(etcServices)
+	if err != nil {
+		return nil, fmt.Errorf("services: read local services: %w", err)
+	}
+	// The names r lacks are merged in when every entry is needed
+	// (lazy.go); until then Port parses the lines of its port alone.
+	build := func() ([]entry, error) {
+		r.load()
+		local := parseLocal(data, -1)
+		entries := make([]entry, 0, len(r.entries)+len(local))
+		rest := r.entries
+		for _, l := range local { // each after r's entries for its port
+			if r.has(l.first, l.protos, l.name) {
+				continue
+			}
+			i := sort.Search(len(rest), func(i int) bool { return rest[i].first > l.first })
+			entries = append(append(entries, rest[:i]...), l)
+			rest = rest[i:]
+		}
+		return append(entries, rest...), nil
+	}
+	return &Registry{updated: r.updated, lazy: &lazy{base: r, localText: data, build: build}}, nil
+}
+
+// parseLocal parses data, in the format of /etc/services: the names for
+// port, or with port -1 for every port, each once for its port and
+// protocol, in the file's order, sorted by port. For one port it parses
+// only the lines where "PORT/" appears.
+func parseLocal(data []byte, port int) []entry {
 	var local []entry
 	type localKey struct {
 		port uint16
@@ -32,38 +60,53 @@ func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
 		name string
 	}
 	seen := make(map[localKey]bool)
-	sc := bufio.NewScanner(etcServices)
-	for sc.Scan() {
-		line, comment, _ := bytes.Cut(sc.Bytes(), []byte("#"))
+	parseLine := func(line []byte) {
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		line, comment, _ := bytes.Cut(line, []byte("#"))
 		name, line := field(line)
 		portProto, line := field(line)
-		port, proto, ok := strings.Cut(string(portProto), "/")
+		p, proto, ok := strings.Cut(string(portProto), "/")
 		bit := protoBit(Proto(strings.ToLower(proto)))
-		number, err := strconv.ParseUint(port, 10, 16)
-		if name == nil || !ok || bit == 0 || err != nil {
-			continue
+		number, err := strconv.ParseUint(p, 10, 16)
+		if name == nil || !ok || bit == 0 || err != nil || port >= 0 && int(number) != port {
+			return
 		}
 		for ; name != nil; name, line = field(line) {
 			key := localKey{uint16(number), bit, strings.ToLower(string(name))}
-			if !seen[key] && !r.has(key.port, bit, key.name) {
+			if !seen[key] {
 				seen[key] = true
 				local = append(local, entry{name: string(name), desc: oneLine(string(comment)),
 					first: key.port, last: key.port, protos: bit, kind: kindLocal})
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("services: read local services: %w", err)
+	if port < 0 {
+		for line := range bytes.Lines(data) {
+			parseLine(line)
+		}
+	} else {
+		needle := []byte(strconv.Itoa(port) + "/")
+		done := -1 // the start of the last line parsed
+		for off := 0; ; {
+			i := bytes.Index(data[off:], needle)
+			if i < 0 {
+				break
+			}
+			i += off
+			start := bytes.LastIndexByte(data[:i], '\n') + 1
+			end := len(data)
+			if j := bytes.IndexByte(data[i:], '\n'); j >= 0 {
+				end = i + j
+			}
+			if start > done {
+				parseLine(data[start:end])
+				done = start
+			}
+			off = i + len(needle)
+		}
 	}
 	slices.SortStableFunc(local, func(a, b entry) int { return cmp.Compare(a.first, b.first) })
-	entries := make([]entry, 0, len(r.entries)+len(local))
-	rest := r.entries
-	for _, l := range local { // each after r's entries for its port
-		i := sort.Search(len(rest), func(i int) bool { return rest[i].first > l.first })
-		entries = append(append(entries, rest[:i]...), l)
-		rest = rest[i:]
-	}
-	return newRegistry(append(entries, rest...), r.updated), nil
+	return local
 }
 
 // field returns the first white-space separated field of b, or nil, and the rest.

@@ -41,6 +41,8 @@ type Registry struct {
 	namesOnce sync.Once
 	names     map[string]int32 // lower-case name to the index of its first entry
 	next      []int32          // index of the next entry with the same name, or -1
+
+	lazy *lazy // while not nil, entries are built on first need (lazy.go)
 }
 
 // newRegistry returns a registry of entries, which it sorts by first port,
@@ -71,7 +73,10 @@ func newRegistry(entries []entry, updated string) *Registry {
 
 // Len returns the number of distinct (port, protocol) pairs that have a
 // service name of their own, not counting ranges.
-func (r *Registry) Len() int { return r.pairs }
+func (r *Registry) Len() int {
+	r.load()
+	return r.pairs
+}
 
 // Updated returns the newest registration or modification date in r's data,
 // as YYYY-MM-DD (or YYYY-MM for old records), or "" if it has none.
@@ -101,6 +106,10 @@ func (r *Registry) Port(number uint16, proto Proto) Port {
 // at yields the entries that cover port: those for port alone, in order,
 // then the ranges.
 func (r *Registry) at(port uint16) iter.Seq[*entry] {
+	if seq, ok := r.lazyAt(port); ok {
+		return seq
+	}
+	r.load()
 	return func(yield func(*entry) bool) {
 		i, _ := slices.BinarySearchFunc(r.entries, port, func(e entry, n uint16) int { return cmp.Compare(e.first, n) })
 		for ; i < len(r.entries) && r.entries[i].first == port; i++ {
@@ -167,6 +176,7 @@ func (r *Registry) ByName(name string) []Registration {
 // nameIndex returns r's names, built on first use so that a program that
 // only looks up ports never pays for it.
 func (r *Registry) nameIndex() map[string]int32 {
+	r.load()
 	r.namesOnce.Do(func() {
 		r.names = make(map[string]int32, len(r.entries))
 		r.next = make([]int32, len(r.entries))

@@ -28,6 +28,8 @@ type document struct {
 	Hidepid string `json:"hidepid,omitempty"`
 	// Searched lists the only processes searched for holders (-p, -c).
 	Searched []int32 `json:"searched_pids,omitempty"`
+	// Walk says how holders were found: path "bpf" or "proc", and why.
+	Walk *jsonWalk `json:"walk,omitempty"`
 
 	// Network namespaces and NAT rules (netns.go).
 	Namespaces   []jsonNetns `json:"namespaces,omitempty"`
@@ -109,8 +111,16 @@ func newDocument(snap *inspect.Snapshot) document {
 	for i := range snap.Sockets {
 		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i]))
 	}
+	if w := snap.Walk; w.Path != "" {
+		doc.Walk = &jsonWalk{w.Path, w.Why}
+	}
 	netnsDocument(&doc, snap)
 	return doc
+}
+
+type jsonWalk struct {
+	Path string `json:"path"`
+	Why  string `json:"why"`
 }
 
 func newJSONSocket(s *inspect.Socket) jsonSocket {

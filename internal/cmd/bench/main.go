@@ -6,8 +6,11 @@
 //
 // It starts -procs child processes, each holding -sockets sockets (TCP
 // listeners, UDP sockets and connected TCP pairs on 127.0.0.1) and -fds
-// other descriptors, then runs each command -runs times, in turn, and
-// prints the median wall time of each, the ratios, and whoport's peak RSS.
+// other descriptors (with -procs 0, one child with one listener: an idle
+// host), then runs each command -runs times, in turn: whoport as it
+// chooses, and forced to its BPF and its /proc path (WHOPORT_WALK), ss,
+// lsof and gopsutil. It prints the median wall time of each, the median of
+// each run's ratio to ss, and whoport's peak RSS.
 // The children are killed by pid when it ends, and at -deadline at the
 // latest.
 //
@@ -17,6 +20,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -71,7 +75,9 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		}
 		defer os.RemoveAll(dir)
 		bin = filepath.Join(dir, "whoport")
-		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/whoport").CombinedOutput(); err != nil {
+		build := exec.Command("go", "build", "-o", bin, "./cmd/whoport")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the README builds it
+		if out, err := build.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
@@ -87,36 +93,49 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 	})
 	defer timer.Stop()
 	port := load.port
-	fmt.Printf("load: %d processes × (%d sockets + %d other fds); %s sockets, %s fds on the host; query port %s\n\n",
-		procs, sockets, fds, countSockets(), countFDs(), port)
+	size := fmt.Sprintf("%d processes × (%d sockets + %d other fds)", procs, sockets, fds)
+	if procs == 0 {
+		size = "idle (one process with one listener)"
+	}
+	fmt.Printf("load: %s; %s sockets, %s fds on the host, %s open files; query port %s\n",
+		size, countSockets(), countFDs(), openFiles(), port)
+	fmt.Printf("whoport's own choice: %s\n\n", walkOf(bin, port))
 
 	self, _ := os.Executable()
+	bpf, proc := []string{"WHOPORT_WALK=bpf"}, []string{"WHOPORT_WALK=proc"}
 	sets := []struct {
 		title string
 		cmds  []command
+		base  int // the yardstick the others are compared with
+		proc  int // whoport forced to its /proc path, or -1
 	}{
 		{"one port", []command{
-			{"whoport PORT", []string{bin, port}},
-			{"ss -Htanp 'sport = :PORT'", []string{"ss", "-Htanp", "sport = :" + port}},
-			{"lsof -nP -i :PORT", []string{"lsof", "-nP", "-i", ":" + port}},
-			{"gopsutil Connections + filter", []string{self, "-gopsutil", port}},
-		}},
+			{"whoport PORT", []string{bin, port}, nil},
+			{"whoport PORT, bpf path", []string{bin, port}, bpf},
+			{"whoport PORT, /proc path", []string{bin, port}, proc},
+			{"ss -Htanp 'sport = :PORT'", []string{"ss", "-Htanp", "sport = :" + port}, nil},
+			{"lsof -nP -i :PORT", []string{"lsof", "-nP", "-i", ":" + port}, nil},
+			{"gopsutil Connections + filter", []string{self, "-gopsutil", port}, nil},
+		}, 3, 2},
 		{"every listener", []command{
-			{"whoport", []string{bin}},
-			{"ss -tulpn", []string{"ss", "-tulpn"}},
-		}},
+			{"whoport", []string{bin}, nil},
+			{"whoport, bpf path", []string{bin}, bpf},
+			{"whoport, /proc path", []string{bin}, proc},
+			{"ss -tulpn", []string{"ss", "-tulpn"}, nil},
+			{"lsof -nP -i -sTCP:LISTEN", []string{"lsof", "-nP", "-i", "-sTCP:LISTEN"}, nil},
+		}, 3, 2},
 		{"filters the kernel applies (whoport -a is the base)", []command{
-			{"whoport -a", []string{bin, "-a"}},
-			{"whoport -p PID", []string{bin, "-p", load.pid}},
-			{"whoport -t --state listen", []string{bin, "-t", "--state", "listen"}},
-		}},
+			{"whoport -a", []string{bin, "-a"}, nil},
+			{"whoport -p PID", []string{bin, "-p", load.pid}, nil},
+			{"whoport -t --state listen", []string{bin, "-t", "--state", "listen"}, nil},
+		}, 0, -1},
 	}
 	for _, set := range sets {
 		times := make([][]time.Duration, len(set.cmds))
 		for r := 0; r < runs; r++ {
 			for i := range set.cmds {
 				j := (i + r) % len(set.cmds) // rotate, so no command always runs first
-				d, err := timeOnce(set.cmds[j].argv)
+				d, err := timeOnce(set.cmds[j])
 				if err != nil {
 					return fmt.Errorf("%s: %w", set.cmds[j].name, err)
 				}
@@ -127,17 +146,13 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 		for range 3 {
 			rss = append(rss, peakRSS(set.cmds[0].argv))
 		}
-		fmt.Printf("%s (%d runs, medians):\n", set.title, runs)
-		base := median(times[0])
+		yard := set.cmds[set.base]
+		fmt.Printf("%s (%d runs; medians, and the median of each run's ratio to %s):\n", set.title, runs, yard.name)
 		for i, c := range set.cmds {
-			m := median(times[i])
-			ratio := ""
-			if i > 0 && strings.HasPrefix(c.name, "whoport") {
-				ratio = fmt.Sprintf("%.2f× the first", float64(m)/float64(base))
-			} else if i > 0 {
-				ratio = fmt.Sprintf("whoport is %.2f× this", float64(base)/float64(m))
-			}
-			fmt.Printf("  %-32s %8.1f ms   %s\n", c.name, float64(m)/1e6, ratio)
+			fmt.Printf("  %-32s %8.1f ms   %5.2f×\n", c.name, float64(median(times[i]))/1e6, pairedRatio(times[i], times[set.base]))
+		}
+		if set.proc >= 0 {
+			fmt.Printf("  whoport vs its /proc path:        %5.2f×\n", pairedRatio(times[0], times[set.proc]))
 		}
 		slices.Sort(rss)
 		fmt.Printf("  whoport peak RSS: median %.1f MB, max %.1f MB\n\n", float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024)
@@ -145,15 +160,39 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 	return nil
 }
 
+// pairedRatio is the median of a[r]/b[r] over the runs.
+func pairedRatio(a, b []time.Duration) float64 {
+	rs := make([]float64, len(a))
+	for r := range a {
+		rs[r] = float64(a[r]) / float64(b[r])
+	}
+	slices.Sort(rs)
+	return rs[len(rs)/2]
+}
+
+// walkOf asks whoport which way it finds holders here, and why.
+func walkOf(bin, port string) string {
+	out, err := exec.Command(bin, "--json", port).Output()
+	var doc struct{ Walk struct{ Path, Why string } }
+	if json.Unmarshal(out, &doc) != nil {
+		return fmt.Sprintf("unknown (%v)", err)
+	}
+	return doc.Walk.Path + " (" + doc.Walk.Why + ")"
+}
+
 type command struct {
 	name string
 	argv []string
+	env  []string // added to ours
 }
 
 // timeOnce runs argv and returns its wall time. An exit status of 1
 // (nothing found) is not an error.
-func timeOnce(argv []string) (time.Duration, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
+func timeOnce(c command) (time.Duration, error) {
+	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	if c.env != nil {
+		cmd.Env = append(os.Environ(), c.env...)
+	}
 	cmd.Stdout = io.Discard
 	start := time.Now()
 	err := cmd.Run()
@@ -197,6 +236,9 @@ func startLoad(procs, sockets, fds int) (*load, error) {
 		return nil, err
 	}
 	l := &load{}
+	if procs == 0 { // an idle host: one small process holds the port asked about
+		procs, sockets, fds = 1, 1, 0
+	}
 	for i := 0; i < procs; i++ {
 		cmd := exec.Command(self)
 		cmd.Env = append(os.Environ(), "WHOPORT_BENCH_CHILD=1",
@@ -303,6 +345,15 @@ func countSockets() string {
 		return "?"
 	}
 	return strconv.Itoa(strings.Count(string(out), "\n"))
+}
+
+// openFiles is the host's count of open files, as whoport reads it.
+func openFiles() string {
+	b, err := os.ReadFile("/proc/sys/fs/file-nr")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func countFDs() string {

@@ -1,0 +1,321 @@
+package inspect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"github.com/whoport/whoport/services"
+)
+
+// The walk tests hold sockets in child processes: the test binary runs
+// itself again with WHOPORT_WALK_CHILD set to a mode. Each child prints
+// "inode N" for the socket it holds and "ready", and holds it until its
+// stdin closes. The modes run from init, where the main goroutine is
+// still on the process's first thread, which the zombie mode needs.
+func init() {
+	mode := os.Getenv("WHOPORT_WALK_CHILD")
+	if mode == "" {
+		return
+	}
+	fail := func(err error) {
+		fmt.Printf("error %v\n", err)
+		os.Exit(3)
+	}
+	waitStdin := func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}
+	switch mode {
+	case "inherit": // holds the socket at fd 3, given by the test
+		say(3)
+	case "reuseport": // a SO_REUSEPORT listener on 127.0.0.1 at the port in WHOPORT_WALK_ARG
+		port, _ := strconv.Atoi(os.Getenv("WHOPORT_WALK_ARG"))
+		fd, err := listenRaw(port, true)
+		if err != nil {
+			fail(err)
+		}
+		say(fd)
+		sa, _ := unix.Getsockname(fd)
+		fmt.Printf("port %d\n", sa.(*unix.SockaddrInet4).Port)
+	case "thread": // a thread with a descriptor table of its own holds a listener
+		done := make(chan error)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread keeps its table until the process exits
+			if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+				done <- err
+				return
+			}
+			fd, err := listenRaw(0, false)
+			if err == nil {
+				say(fd)
+			}
+			done <- err
+			select {}
+		}()
+		if err := <-done; err != nil {
+			fail(err)
+		}
+	case "zombie": // the first thread exits; another holds the listener
+		fd, err := listenRaw(0, false)
+		if err != nil {
+			fail(err)
+		}
+		say(fd)
+		fmt.Println("ready")
+		go waitStdin()
+		unix.Syscall(unix.SYS_EXIT, 0, 0, 0) // this thread only: the group leader becomes a zombie
+	default:
+		fail(fmt.Errorf("unknown mode %q", mode))
+	}
+	fmt.Println("ready")
+	waitStdin()
+}
+
+// say prints the inode of the socket at fd.
+func say(fd int) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		fmt.Printf("error %v\n", err)
+		os.Exit(3)
+	}
+	fmt.Printf("inode %d\n", st.Ino)
+}
+
+// listenRaw opens a TCP listener on 127.0.0.1:port with system calls
+// only, so that it stays in the calling thread's descriptor table.
+func listenRaw(port int, reusePort bool) (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if reusePort {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return -1, err
+		}
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return -1, err
+	}
+	return fd, unix.Listen(fd, 8)
+}
+
+// walkChild is a running child and what it said.
+type walkChild struct {
+	pid   int32
+	inode uint64
+	said  map[string]string
+}
+
+// startWalkChild starts the test binary as a child in mode, stopped when
+// the test ends.
+func startWalkChild(t *testing.T, mode, arg string, files ...*os.File) *walkChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "WHOPORT_WALK_CHILD="+mode, "WHOPORT_WALK_ARG="+arg)
+	cmd.ExtraFiles = files
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	c := &walkChild{pid: int32(cmd.Process.Pid), said: map[string]string{}}
+	for sc := bufio.NewScanner(stdout); sc.Scan(); {
+		k, v, _ := strings.Cut(sc.Text(), " ")
+		switch k {
+		case "ready":
+			c.inode, _ = strconv.ParseUint(c.said["inode"], 10, 64)
+			return c
+		case "error":
+			t.Fatalf("child %s: %s", mode, v)
+		}
+		c.said[k] = v
+	}
+	t.Fatalf("child %s exited before it was ready", mode)
+	return nil
+}
+
+// waitZombie waits until the first thread of pid has exited.
+func waitZombie(t *testing.T, pid int32) {
+	t.Helper()
+	for range 500 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && bytes.HasPrefix(b[i:], []byte(") Z")) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pid %d: the first thread did not exit", pid)
+}
+
+// needBPF skips the test where the BPF path may not run.
+func needBPF(t testing.TB) {
+	t.Helper()
+	s, err := Open("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, why := s.bpfRefusal(WalkBPF); why != "" {
+		t.Skipf("the BPF path may not run here: %s", why)
+	}
+}
+
+// TestWalksAgree finds the holders of the same sockets both ways: a
+// listener shared by two processes, a SO_REUSEPORT pair (two sockets on
+// one port), and where /proc/PID/fd cannot see them, a listener in a
+// thread's own descriptor table and one held by the threads of a zombie
+// group leader. Both ways must name the same holders, except that only
+// the iterator sees the last two, and names their process.
+func TestWalksAgree(t *testing.T) {
+	needBPF(t)
+	fd, err := listenRaw(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := os.NewFile(uintptr(fd), "shared listener")
+	a := startWalkChild(t, "inherit", "", shared)
+	b := startWalkChild(t, "inherit", "", shared)
+	shared.Close() // only the children hold it now
+	r1 := startWalkChild(t, "reuseport", "0")
+	r2 := startWalkChild(t, "reuseport", r1.said["port"])
+	thread := startWalkChild(t, "thread", "")
+	zombie := startWalkChild(t, "zombie", "")
+	waitZombie(t, zombie.pid)
+
+	if a.inode != b.inode || r1.inode == r2.inode {
+		t.Fatalf("inodes: sharers %d and %d, reuseport pair %d and %d", a.inode, b.inode, r1.inode, r2.inode)
+	}
+	want := map[uint64]struct{}{a.inode: {}, r1.inode: {}, r2.inode: {}, thread.inode: {}, zombie.inode: {}}
+	pids, err := listPIDs("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaProc := scanFDs("/proc", pids, want)
+	viaBPF, err := scanFDsBPF("/proc", want)
+	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
+		t.Skipf("the kernel refuses the iterator: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What neither could see: processes whose descriptors are unreadable,
+	// or that the kernel hides from the iterators (pid 1 in some sandboxes).
+	if !slices.Equal(viaBPF.unreadable, viaProc.unreadable) {
+		t.Errorf("unreadable: bpf %v, /proc %v", viaBPF.unreadable, viaProc.unreadable)
+	}
+	// The /proc walk gives a pid for each descriptor; Collect folds them.
+	sorted := func(pids []int32) []int32 { return slices.Compact(slices.Sorted(slices.Values(pids))) }
+	for _, c := range []struct {
+		name       string
+		inode      uint64
+		want       []int32
+		procSeesIt bool
+	}{
+		{"shared listener", a.inode, sorted([]int32{a.pid, b.pid}), true},
+		{"first of the reuseport pair", r1.inode, []int32{r1.pid}, true},
+		{"second of the reuseport pair", r2.inode, []int32{r2.pid}, true},
+		{"thread with its own table", thread.inode, []int32{thread.pid}, false},
+		{"zombie leader's threads", zombie.inode, []int32{zombie.pid}, false},
+	} {
+		if got := sorted(viaBPF.holders[c.inode]); !slices.Equal(got, c.want) {
+			t.Errorf("%s: bpf got holders %v, want %v", c.name, got, c.want)
+		}
+		wantProc := c.want
+		if !c.procSeesIt {
+			wantProc = nil
+		}
+		if got := sorted(viaProc.holders[c.inode]); !slices.Equal(got, wantProc) {
+			t.Errorf("%s: /proc got holders %v, want %v", c.name, got, wantProc)
+		}
+	}
+}
+
+// TestCollectWalk checks that Collect says which path ran, and why.
+func TestCollectWalk(t *testing.T) {
+	needBPF(t)
+	fd, err := listenRaw(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	sa, _ := unix.Getsockname(fd)
+	port := uint16(sa.(*unix.SockaddrInet4).Port)
+	for _, c := range []struct {
+		walk string
+		want Walk
+	}{
+		{WalkBPF, Walk{Path: WalkBPF, Why: "asked for bpf"}},
+		{WalkProc, Walk{Path: WalkProc, Why: "asked for proc"}},
+	} {
+		tcp := func(s *Socket) bool { return s.Proto == services.TCP } // the port is the kernel's for TCP only
+		sys, err := Open("/proc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys.walk = c.walk
+		snap, err := sys.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}, Keep: tcp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Walk != c.want {
+			t.Errorf("walk %s: got %+v, want %+v", c.walk, snap.Walk, c.want)
+		}
+		if len(snap.Sockets) != 1 || len(snap.Sockets[0].Holders) != 1 || snap.Sockets[0].Holders[0].PID != int32(os.Getpid()) {
+			t.Errorf("walk %s: got sockets %v, want one held by us (%d)", c.walk, snap.Sockets, os.Getpid())
+		}
+	}
+}
+
+// BenchmarkLoadBPF measures the fixed cost of the BPF path, as each run of
+// whoport pays it: decoding the kernel's BTF, loading the programs and a
+// map of 16 wanted sockets, and attaching the iterator.
+func BenchmarkLoadBPF(b *testing.B) {
+	needBPF(b)
+	want := make(map[uint64]struct{})
+	for i := range 16 {
+		want[uint64(i)] = struct{}{}
+	}
+	for b.Loop() {
+		btf.FlushKernelSpec() // as a new process would find it
+		objs, err := loadHolderIters(want)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, err := link.AttachIter(link.IterOptions{Program: objs.Holders})
+		if err != nil {
+			b.Fatal(err)
+		}
+		it.Close()
+		objs.Close()
+	}
+}
