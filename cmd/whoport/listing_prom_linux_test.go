@@ -16,7 +16,7 @@ import (
 // node_exporter's textfile collector, with bounded labels only.
 func TestListingProm(t *testing.T) {
 	who := fixture.Materialize(t, "../../testdata/proc/who.txt")
-	basic := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	basic := rootsView(t) // sshd's holder seen, whoever runs the test
 	for _, c := range []struct {
 		name string
 		root string
@@ -27,7 +27,7 @@ func TestListingProm(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := fixtureApp(&out, &errb, asAlice).run(context.Background(), append([]string{"--proc-root", c.root, "--format", "prom"}, c.args...))
+			code := fixtureApp(&out, &errb, asRoot).run(context.Background(), append([]string{"--proc-root", c.root, "--format", "prom"}, c.args...))
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %s", code, errb.String())
 			}
