@@ -112,6 +112,9 @@ func holderMain(mode, arg string) int {
 	case "tcp-udp": // TCP and UDP on one port number of 127.0.0.1
 		// The kernel gives the TCP port; UDP may already have a socket
 		// on that number, and then both are dropped and tried anew.
+		// The listeners that were tried stay open until one fits, or the
+		// kernel would hand out the same number again.
+		var tried []net.Listener
 		for try := 0; ; try++ {
 			l, err := net.Listen("tcp4", "127.0.0.1:0")
 			if err != nil {
@@ -120,11 +123,14 @@ func holderMain(mode, arg string) int {
 			port := l.Addr().(*net.TCPAddr).Port
 			c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
 			if err != nil {
-				l.Close()
-				if try < 20 {
+				tried = append(tried, l)
+				if try < 200 {
 					continue
 				}
 				return fail(err)
+			}
+			for _, t := range tried {
+				t.Close()
 			}
 			keep = append(keep, l, c)
 			say("port", port)
