@@ -114,8 +114,12 @@ func sortedPIDs(m map[int32]*Process) []int32 {
 
 // MainHolder picks the holder to show in full: the one whose parent is
 // not a holder too (a forked server's master, not its workers), the
-// lowest pid first. The others are returned by pid.
+// lowest pid first. The others are returned by pid. A socket no process
+// holds (TIME_WAIT, a hidden holder) has none: nil.
 func MainHolder(hs []*Process) (*Process, []int32) {
+	if len(hs) == 0 {
+		return nil, nil
+	}
 	main := hs[0]
 	for _, h := range hs {
 		if !slices.ContainsFunc(hs, func(p *Process) bool { return p.PID == h.PPID }) {

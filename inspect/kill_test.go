@@ -69,4 +69,7 @@ func TestMainHolder(t *testing.T) {
 	if main != master || !slices.Equal(others, []int32{99}) {
 		t.Errorf("got %d and %v, want the master 100 and the worker 99", main.PID, others)
 	}
+	if main, others := MainHolder(nil); main != nil || others != nil {
+		t.Errorf("no holders: got %v and %v, want none", main, others)
+	}
 }

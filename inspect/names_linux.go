@@ -47,15 +47,37 @@ func (s System) Processes(ctx context.Context) ([]*Process, error) {
 			continue
 		}
 		p := &Process{PID: pid, PPID: st.ppid, Name: statName(b)}
-		if fi, err := os.Stat(dir); err == nil {
-			if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-				p.UID = sys.Uid
-				p.User = d.userName(p.UID)
-			}
+		if uid, ok := s.ownerOf(dir); ok {
+			p.UID = uid
+			p.User = d.userName(p.UID)
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// ownerOf gives the effective uid of the process in dir: on the live
+// host the owner of PROC/PID, which the kernel makes it (one stat, no
+// read); elsewhere (a fixture, whose files belong to whoever made them)
+// the Uid line of PROC/PID/status.
+func (s System) ownerOf(dir string) (uint32, bool) {
+	if !s.live {
+		b, err := os.ReadFile(filepath.Join(dir, "status"))
+		if err != nil {
+			return 0, false
+		}
+		_, uid, ok := parseStatus(b)
+		return uid, ok
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return st.Uid, true
 }
 
 // statName is the command name in /proc/PID/stat, between the first '('

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSignalChecksIdentity(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command("sleep", "30")
 	if err := cmd.Start(); err != nil {
 		t.Skip(err)
@@ -49,6 +50,7 @@ func TestSignalChecksIdentity(t *testing.T) {
 }
 
 func TestSignalRefuses(t *testing.T) {
+	t.Parallel()
 	for _, p := range []*Process{{PID: 1}, {PID: int32(os.Getpid())}, {PID: 0}, {PID: -5}} {
 		if err := liveSystem(t).Signal(p, syscall.SIGCONT); err == nil || errors.Is(err, ErrGone) {
 			t.Errorf("pid %d: got %v, want a refusal", p.PID, err)

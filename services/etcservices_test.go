@@ -129,3 +129,30 @@ func BenchmarkLoadHost(b *testing.B) {
 		loadHost(etcServices)
 	}
 }
+
+// FuzzWithLocal: /etc/services is the host's, in whatever state it is. Only
+// a failed read is an error; the registry's own names for a port stay
+// first, and every name added is local.
+func FuzzWithLocal(f *testing.F) {
+	f.Add("ssh2\t22/tcp\talt # secure\r\nx11 6001/tcp x-local\nzero 0/udp\n")
+	f.Add("ssh 22/TCP SSH\n# c\n\n\tdomain 53/udp\nbad 99999/tcp\n-1/tcp\n")
+	f.Fuzz(func(t *testing.T, etc string) {
+		r, err := Default().WithLocal(strings.NewReader(etc))
+		if err != nil {
+			t.Fatalf("WithLocal: %v", err)
+		}
+		for _, proto := range []Proto{TCP, UDP} {
+			for _, port := range []uint16{0, 22, 53, 6001, 65535} {
+				iana, got := Default().Port(port, proto).Services, r.Port(port, proto).Services
+				if len(got) < len(iana) || !slices.Equal(got[:len(iana)], iana) {
+					t.Fatalf("%d/%s: got %v, want the registry's %v first", port, proto, got, iana)
+				}
+				for _, n := range got[len(iana):] {
+					if !n.Local {
+						t.Errorf("%d/%s: %+v from /etc/services is not marked local", port, proto, n)
+					}
+				}
+			}
+		}
+	})
+}

@@ -218,7 +218,7 @@ func TestZeroRegistry(t *testing.T) {
 }
 
 func TestDefaultOnce(t *testing.T) {
-	if a, b := Default(), Default(); a != b {
+	if first, second := Default(), Default(); first != second {
 		t.Error("Default: got two registries, want one")
 	}
 	if got := Default().Updated(); got != Date {

@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/whoport/whoport/inspect"
 	"github.com/whoport/whoport/internal/fixture"
@@ -277,10 +278,13 @@ func TestAuditProm(t *testing.T) {
 	}
 }
 
-// auditOf runs the built whoport audit --json as cred (nil for us).
+// auditOf runs whoport audit --json as cred (nil for us), in whoport's own
+// network namespace only: the test's sockets are there, and other
+// namespaces (other tests', containers') may have findings on the same
+// ports.
 func auditOf(t *testing.T, cred *syscall.Credential, args ...string) (auditReport, result) {
 	t.Helper()
-	cmd := whoportCmd(append([]string{"audit", "--json", "--fail-on", "never"}, args...)...)
+	cmd := whoportCmd(append([]string{"audit", "--json", "--fail-on", "never", "--netns", "host"}, args...)...)
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
@@ -292,64 +296,46 @@ func auditOf(t *testing.T, cred *syscall.Credential, args ...string) (auditRepor
 	return rep, r
 }
 
-// findingOn finds the finding of a rule on the port, or fails.
-func findingOn(t *testing.T, rep auditReport, rule, port string) jsonAuditFinding {
+// findingOn finds the finding of a rule on a TCP socket at addr:port, or
+// fails.
+func findingOn(t *testing.T, rep auditReport, rule, addr, port string) jsonAuditFinding {
 	t.Helper()
 	for _, f := range rep.Findings {
-		if f.Rule == rule && fmt.Sprint(f.Socket.Local.Port) == port {
+		if f.Rule == rule && f.Socket.Proto == "tcp" && f.Socket.Local.Addr == addr && fmt.Sprint(f.Socket.Local.Port) == port {
 			return f
 		}
 	}
-	t.Fatalf("no %s finding on port %s among %d", rule, port, len(rep.Findings))
+	t.Fatalf("no %s finding on tcp %s:%s among %d", rule, addr, port, len(rep.Findings))
 	return jsonAuditFinding{}
 }
 
 func TestAuditEphemeralRange(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "listen-on", "127.0.0.1:0") // the kernel picks from the ephemeral range
 	port := c.said["port"]
 	rep, _ := auditOf(t, nil)
-	f := findingOn(t, rep, inspect.RuleEphemeralRange, port)
+	f := findingOn(t, rep, inspect.RuleEphemeralRange, "127.0.0.1", port)
 	if f.Severity != "info" || f.Holder == nil || f.Holder.PID != c.pid || !strings.Contains(f.Message, "ip_local_port_range") {
 		t.Errorf("got %+v; want info, held by pid %d", f, c.pid)
 	}
 }
 
-// keptLocalPorts are ports of services usually kept local, for a child to
-// listen on: whichever is free.
-var keptLocalPorts = []string{"6379", "11211", "27017", "5432", "3306", "9200", "8888", "5173", "4200"}
-
-// listenOnFreePort starts a child listening on addr and the first free port
-// of ports, past skip; it skips the test when none is free.
-func listenOnFreePort(t *testing.T, addr string, ports []string, skip string) (*child, string) {
-	t.Helper()
-	for _, p := range ports {
-		if p == skip {
-			continue
-		}
-		c, err := startChild("listen-on", addr+":"+p)
-		if err == nil {
-			t.Cleanup(c.stop)
-			return c, p
-		}
-		if !strings.Contains(err.Error(), "address already in use") {
-			t.Fatal(err)
-		}
-	}
-	t.Skipf("ports %v are all taken on %s", ports, addr)
-	return nil, ""
-}
-
+// TestAuditLocalServiceExposed: Redis on every address is exposed; PostgreSQL
+// on loopback is not. Both listen on their own ports, free in the test's
+// own network namespace.
 func TestAuditLocalServiceExposed(t *testing.T) {
-	wild, wport := listenOnFreePort(t, "0.0.0.0", keptLocalPorts, "")
-	local, lport := listenOnFreePort(t, "127.0.0.1", keptLocalPorts, wport)
+	t.Parallel()
+	ownNetNS(t)
+	wild := holdSockets(t, "listen-on", "0.0.0.0:6379")
+	local := holdSockets(t, "listen-on", "127.0.0.1:5432")
 	rep, _ := auditOf(t, nil)
-	f := findingOn(t, rep, inspect.RuleLocalServiceExposed, wport)
-	if f.Holder == nil || f.Holder.PID != wild.pid || !strings.Contains(f.Message, "0.0.0.0:"+wport) {
+	f := findingOn(t, rep, inspect.RuleLocalServiceExposed, "0.0.0.0", "6379")
+	if f.Holder == nil || f.Holder.PID != wild.pid || !strings.Contains(f.Message, "0.0.0.0:6379") {
 		t.Errorf("got %+v; want a finding held by pid %d", f, wild.pid)
 	}
 	for _, f := range rep.Findings {
 		if f.Holder != nil && f.Holder.PID == local.pid && f.Rule == inspect.RuleLocalServiceExposed {
-			t.Errorf("127.0.0.1:%s is kept local; got %+v", lport, f)
+			t.Errorf("127.0.0.1:5432 is kept local; got %+v", f)
 		}
 	}
 }
@@ -365,78 +351,68 @@ func startRenamedChild(t *testing.T, name, mode, arg string, attr *syscall.SysPr
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, name)
-	if err := copyExecutable(os.Args[0], bin); err != nil {
+	// A link, not a copy, where it can: a copy's write descriptor, open
+	// while a parallel test forks, can make the exec fail with ETXTBSY.
+	if err := linkOrCopy(os.Args[0], bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd := childCommand(bin, mode, arg)
-	cmd.SysProcAttr = attr
-	c, err := launch(cmd, mode)
+	var c *child
+	for try := 0; ; try++ {
+		cmd := childCommand(bin, childMarker(t), mode, arg)
+		cmd.SysProcAttr = attr
+		c, err = launch(cmd, mode)
+		if !errors.Is(err, syscall.ETXTBSY) || try == 10 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err == nil {
 		t.Cleanup(c.stop)
 	}
 	return c, err
 }
 
-func copyExecutable(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// TestAuditUnexpectedProgram: a program called nginx on the mail or the
-// telnet port is not what those services expect.
+// TestAuditUnexpectedProgram: a program called nginx on the mail port is
+// not what that service expects. The port is free in the test's own
+// network namespace.
 func TestAuditUnexpectedProgram(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to listen on a system port")
 	}
-	for _, port := range []string{"25", "23"} {
-		c, err := startRenamedChild(t, "nginx", "listen-on", "127.0.0.1:"+port, nil)
-		if err != nil {
-			if strings.Contains(err.Error(), "address already in use") {
-				continue
-			}
-			t.Fatal(err)
-		}
-		rep, _ := auditOf(t, nil)
-		f := findingOn(t, rep, inspect.RuleUnexpectedProgram, port)
-		if f.Holder == nil || f.Holder.PID != c.pid || !strings.Contains(f.Message, fmt.Sprintf("pid %d (nginx)", c.pid)) {
-			t.Errorf("got %+v; want nginx, pid %d, named", f, c.pid)
-		}
-		if slices.ContainsFunc(rep.Findings, func(f jsonAuditFinding) bool {
-			return f.Rule == inspect.RulePlaintextExposed && f.Holder != nil && f.Holder.PID == c.pid
-		}) {
-			t.Errorf("127.0.0.1:%s is loopback: it should not be plaintext-exposed", port)
-		}
-		return
+	ownNetNS(t)
+	c, err := startRenamedChild(t, "nginx", "listen-on", "127.0.0.1:25", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Skip("ports 25 and 23 are both taken")
+	rep, _ := auditOf(t, nil)
+	f := findingOn(t, rep, inspect.RuleUnexpectedProgram, "127.0.0.1", "25")
+	if f.Holder == nil || f.Holder.PID != c.pid || !strings.Contains(f.Message, fmt.Sprintf("pid %d (nginx)", c.pid)) {
+		t.Errorf("got %+v; want nginx, pid %d, named", f, c.pid)
+	}
+	if slices.ContainsFunc(rep.Findings, func(f jsonAuditFinding) bool {
+		return f.Rule == inspect.RulePlaintextExposed && f.Holder != nil && f.Holder.PID == c.pid
+	}) {
+		t.Errorf("127.0.0.1:25 is loopback: it should not be plaintext-exposed")
+	}
 }
 
 // TestAuditNonRootCapability: nobody, given CAP_NET_BIND_SERVICE, holds a
 // system port.
 func TestAuditNonRootCapability(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to start a child as nobody with CAP_NET_BIND_SERVICE")
 	}
-	port := freeLowPort(t)
+	ownNetNS(t)
+	const port = "853" // free in the test's own network namespace
 	c, err := startRenamedChild(t, "lowport", "listen-on", "127.0.0.1:"+port,
 		&syscall.SysProcAttr{Credential: nobody, AmbientCaps: []uintptr{10 /* CAP_NET_BIND_SERVICE */}})
 	if err != nil {
 		t.Skipf("cannot start a child as nobody with CAP_NET_BIND_SERVICE here: %v", err)
 	}
 	rep, _ := auditOf(t, nil)
-	f := findingOn(t, rep, inspect.RuleNonRoot, port)
+	f := findingOn(t, rep, inspect.RuleNonRoot, "127.0.0.1", port)
 	if f.Severity != "info" || f.Holder == nil || f.Holder.PID != c.pid || f.Holder.UID != nobody.Uid || !strings.Contains(f.Message, "CAP_NET_BIND_SERVICE") {
 		t.Errorf("got %+v; want info, pid %d as nobody, through CAP_NET_BIND_SERVICE", f, c.pid)
 	}
@@ -445,13 +421,14 @@ func TestAuditNonRootCapability(t *testing.T) {
 // TestAuditAsNobody: an audit that cannot see root's processes says so
 // first, and reports their sockets as hidden.
 func TestAuditAsNobody(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to run whoport as another user and hide the holder from it")
 	}
 	c := holdSockets(t, "listen-on", "127.0.0.1:0")
 	port := c.said["port"]
 	rep, _ := auditOf(t, nobody)
-	f := findingOn(t, rep, inspect.RuleHiddenHolder, port)
+	f := findingOn(t, rep, inspect.RuleHiddenHolder, "127.0.0.1", port)
 	if rep.Complete || !strings.Contains(rep.Incomplete, "run as root") || f.Holder != nil || f.Socket.User != "root" {
 		t.Errorf("got complete %v (%q), %+v; want incomplete, and a hidden socket of root", rep.Complete, rep.Incomplete, f)
 	}

@@ -3,7 +3,10 @@ package main
 // The end-to-end tests open their sockets in child processes: the test
 // binary runs itself again with WHOPORT_TEST_CHILD set to a mode, prints
 // "key value" lines and "ready", and holds its sockets until its stdin
-// closes.
+// closes. Every port a child opens comes from the kernel (port 0) for the
+// protocol it is used with, unless the test names one; in the host's
+// network namespace a test never names one it has seen freed, since any
+// process may take a freed port.
 
 import (
 	"bufio"
@@ -14,16 +17,21 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/whoport/whoport/inspect"
 )
 
-func init() { childMain = holderMain }
+func init() {
+	childMain = holderMain
+	scriptCmds["hold"] = holdInScript
+}
 
 // holderMain runs the child side. Its exit code is the test binary's.
 func holderMain(mode, arg string) int {
@@ -78,7 +86,7 @@ func holderMain(mode, arg string) int {
 		if arg == "stubborn" { // the sibling ignores SIGTERM and outlives its parent
 			env = []string{"WHOPORT_TEST_IGNORE_TERM=1", "WHOPORT_TEST_STAY=1"}
 		}
-		sib, err := startChildEnv("inherit", "", env, f)
+		sib, err := startChildEnv(os.Getenv("WHOPORT_TEST_MARKER"), "inherit", "", env, f)
 		if err != nil {
 			return fail(err)
 		}
@@ -101,6 +109,33 @@ func holderMain(mode, arg string) int {
 		}
 		keep = append(keep, l)
 		say("port", l.Addr().(*net.TCPAddr).Port)
+	case "tcp-udp": // TCP and UDP on one port number of 127.0.0.1
+		// The kernel gives the TCP port; UDP may already have a socket
+		// on that number, and then both are dropped and tried anew.
+		// The listeners that were tried stay open until one fits, or the
+		// kernel would hand out the same number again.
+		var tried []net.Listener
+		for try := 0; ; try++ {
+			l, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				return fail(err)
+			}
+			port := l.Addr().(*net.TCPAddr).Port
+			c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				tried = append(tried, l)
+				if try < 200 {
+					continue
+				}
+				return fail(err)
+			}
+			for _, t := range tried {
+				t.Close()
+			}
+			keep = append(keep, l, c)
+			say("port", port)
+			break
+		}
 	case "timewait": // leaves a server-side TIME_WAIT on 127.0.0.1:PORT, and nothing else
 		l, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
@@ -168,7 +203,7 @@ func holderMain(mode, arg string) int {
 		signal.Notify(term, syscall.SIGTERM)
 		go func() {
 			<-term
-			heir, err := startChildEnv("inherit", "", []string{"WHOPORT_TEST_STAY=1", "WHOPORT_TEST_IGNORE_TERM=1"}, f)
+			heir, err := startChildEnv(os.Getenv("WHOPORT_TEST_MARKER"), "inherit", "", []string{"WHOPORT_TEST_STAY=1", "WHOPORT_TEST_IGNORE_TERM=1"}, f)
 			if err == nil {
 				os.WriteFile(arg, []byte(fmt.Sprint(heir.pid)), 0o644) // where the test finds it
 			}
@@ -191,8 +226,13 @@ func holderMain(mode, arg string) int {
 	return 0
 }
 
-// childMarker starts an argument every child has, to find them by.
-var childMarker = fmt.Sprintf("whoport-e2e-%d-", os.Getpid())
+// childMarker starts an argument every child of the test has, to find
+// them by (whoport -c): the test binary's pid and the test's name, so that
+// tests running in parallel do not see each other's children. A child
+// passes it on to the children it starts (WHOPORT_TEST_MARKER).
+func childMarker(t testing.TB) string {
+	return fmt.Sprintf("whoport-e2e-%d-%s-", os.Getpid(), strings.ReplaceAll(t.Name(), " ", "_"))
+}
 
 // child is a running child process and what it said.
 type child struct {
@@ -202,17 +242,17 @@ type child struct {
 	said  map[string]string
 }
 
-// startChild starts the test binary in a child mode and waits for it to
-// be ready.
-func startChild(mode, arg string, files ...*os.File) (*child, error) {
-	return startChildEnv(mode, arg, nil, files...)
+// startChild starts the test binary in a child mode for the test and
+// waits for it to be ready.
+func startChild(t testing.TB, mode, arg string, files ...*os.File) (*child, error) {
+	return startChildEnv(childMarker(t), mode, arg, nil, files...)
 }
 
 // startChildEnv starts a child with more environment: WHOPORT_TEST_IGNORE_TERM=1
 // makes it ignore SIGTERM, WHOPORT_TEST_STAY=1 keeps it alive after its
 // stdin closes, until it is killed.
-func startChildEnv(mode, arg string, env []string, files ...*os.File) (*child, error) {
-	cmd := childCommand(os.Args[0], mode, arg)
+func startChildEnv(marker, mode, arg string, env []string, files ...*os.File) (*child, error) {
+	cmd := childCommand(os.Args[0], marker, mode, arg)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.ExtraFiles = files
 	return launch(cmd, mode)
@@ -221,9 +261,9 @@ func startChildEnv(mode, arg string, env []string, files ...*os.File) (*child, e
 // childCommand is the command that runs the test binary bin as a child in
 // mode. The arguments after -- are ignored by the test binary; they mark
 // the child for whoport -c.
-func childCommand(bin, mode, arg string) *exec.Cmd {
-	cmd := exec.Command(bin, "-test.run=^$", "--", childMarker+mode)
-	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg)
+func childCommand(bin, marker, mode, arg string) *exec.Cmd {
+	cmd := exec.Command(bin, "-test.run=^$", "--", marker+mode)
+	cmd.Env = append(os.Environ(), "WHOPORT_TEST_CHILD="+mode, "WHOPORT_TEST_ARG="+arg, "WHOPORT_TEST_MARKER="+marker)
 	cmd.Stderr = os.Stderr
 	return cmd
 }
@@ -282,7 +322,7 @@ func holdSockets(t *testing.T, mode, arg string) *child {
 // holdSocketsEnv starts a child with more environment (see startChildEnv).
 func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
 	t.Helper()
-	c, err := startChildEnv(mode, arg, env)
+	c, err := startChildEnv(childMarker(t), mode, arg, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,6 +335,26 @@ func holdSocketsEnv(t *testing.T, mode, arg string, env []string) *child {
 
 // pidString is the child's pid, as an argument.
 func (c *child) pidString() string { return strconv.Itoa(int(c.pid)) }
+
+// holdInScript is the scripts' hold MODE [ARG]: a child in that mode holds
+// its sockets until the script ends, and what it said is in the script's
+// environment, upper-cased: $PORT, $PID, $TCP4, …
+func holdInScript(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: hold MODE [ARG]")
+	}
+	arg := ""
+	if len(args) == 2 {
+		arg = args[1]
+	}
+	marker := fmt.Sprintf("whoport-e2e-%d-%s-", os.Getpid(), filepath.Base(ts.Getenv("WORK")))
+	c, err := startChildEnv(marker, args[0], arg, nil)
+	ts.Check(err)
+	ts.Defer(c.stop)
+	for k, v := range c.said {
+		ts.Setenv(strings.ToUpper(k), v)
+	}
+}
 
 func (c *child) port(t *testing.T, key string) string {
 	t.Helper()

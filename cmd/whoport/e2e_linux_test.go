@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,30 +26,23 @@ func runAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 }
 
 // fixtureAs runs whoport on a fixture root as the given user: the test
-// binary itself, copied where that user may run it, which alone may open
-// a fixture (whoport proper takes only procfs mounts).
+// binary itself, from whoportBin where that user may run it, in the child
+// mode that alone may open a fixture (whoport proper takes only procfs
+// mounts).
 func fixtureAs(t *testing.T, cred *syscall.Credential, args ...string) result {
 	t.Helper()
-	self, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "whoport-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "whoport")
-	if err := os.WriteFile(bin, self, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(whoportBin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "WHOPORT_TEST_CHILD=whoport-fixture")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	return runCmd(t, cmd)
 }
+
+// here limits a query to whoport's own network namespace, where the test's
+// sockets are: as root whoport also lists the listeners of every other
+// namespace (other tests', containers'), which may have one on the same
+// port, so the tests that count sockets ask for this one alone.
+func here(args ...string) []string { return append([]string{"--netns", "host"}, args...) }
 
 // held drops the TIME_WAIT remnants: a port the kernel hands out may still
 // have some from an earlier test's connections.
@@ -76,18 +68,20 @@ func holderPIDsOf(s jsonSocket) []int32 {
 // TestChildSockets: a child holds TCP and UDP sockets on 127.0.0.1 and
 // ::1, and whoport names exactly that child for each of them.
 func TestChildSockets(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "listen", "")
 	for _, tc := range []struct {
 		key, query, proto, family, state, addr string
 	}{
-		{"tcp4", "127.0.0.1:%s", "tcp", "ipv4", "LISTEN", "127.0.0.1"},
-		{"tcp6", "[::1]:%s", "tcp", "ipv6", "LISTEN", "::1"},
+		{"tcp4", "127.0.0.1:%s/tcp", "tcp", "ipv4", "LISTEN", "127.0.0.1"},
+		{"tcp6", "tcp:[::1]:%s", "tcp", "ipv6", "LISTEN", "::1"},
 		{"udp4", "udp:127.0.0.1:%s", "udp", "ipv4", "BOUND", "127.0.0.1"},
 		{"udp6", "[::1]:%s/udp", "udp", "ipv6", "BOUND", "::1"},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
+			t.Parallel()
 			port := c.port(t, tc.key)
-			r := whoport(t, "--json", fmt.Sprintf(tc.query, port))
+			r := whoport(t, here("--json", fmt.Sprintf(tc.query, port))...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0 (in use); stderr: %s", r.code, r.stderr)
 			}
@@ -111,8 +105,9 @@ func TestChildSockets(t *testing.T) {
 	}
 
 	t.Run("text", func(t *testing.T) {
+		t.Parallel()
 		port := c.port(t, "tcp4")
-		r := whoport(t, port)
+		r := whoport(t, port+"/tcp")
 		if r.code != 0 {
 			t.Fatalf("exit %d, want 0; stderr: %s", r.code, r.stderr)
 		}
@@ -123,34 +118,44 @@ func TestChildSockets(t *testing.T) {
 		}
 	})
 	t.Run("quiet", func(t *testing.T) {
-		r := whoport(t, "-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))
+		t.Parallel()
+		r := whoport(t, here("-q", "127.0.0.1:"+c.port(t, "tcp4")+"/tcp", "udp:127.0.0.1:"+c.port(t, "udp4"))...)
 		if want := fmt.Sprintf("%d\n", c.pid); r.stdout != want || r.code != 0 {
 			t.Errorf("got %q exit %d, want %q exit 0", r.stdout, r.code, want)
 		}
 	})
 	t.Run("both protocols", func(t *testing.T) {
-		// Without a protocol both are searched: the TCP port may have
-		// a UDP namesake, so only check that the TCP socket is there.
-		doc := decode(t, whoport(t, "--json", c.port(t, "tcp4")))
-		if !slices.ContainsFunc(doc.Sockets, func(s jsonSocket) bool { return s.Proto == "tcp" && s.State == "LISTEN" }) {
-			t.Errorf("no TCP listener in %+v", doc.Sockets)
+		t.Parallel()
+		// Without a protocol both are searched. Any process may have a
+		// socket on the number, so only this child's are looked at.
+		both := holdSockets(t, "tcp-udp", "")
+		port := both.said["port"]
+		doc := decode(t, whoport(t, "--json", "-p", fmt.Sprint(both.pid), port))
+		want := []string{
+			fmt.Sprintf("tcp 127.0.0.1:%s LISTEN [%d]", port, both.pid),
+			fmt.Sprintf("udp 127.0.0.1:%s BOUND [%d]", port, both.pid),
+		}
+		if got := sockKeys(held(doc)); !slices.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
 		}
 	})
 }
 
 // TestFreePort: nothing on a port is exit 1, and the port is still named.
 func TestFreePort(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t)
 	c := holdSockets(t, "listen", "")
 	port := c.port(t, "tcp4")
-	c.stop() // the port is free now; nobody else picks it at once
-	r := whoport(t, "127.0.0.1:"+port+"/tcp")
+	c.stop() // in the test's own network namespace, nothing else takes it
+	r := whoport(t, here("127.0.0.1:"+port+"/tcp")...)
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1 (not in use)", r.code)
 	}
 	if !strings.Contains(r.stdout, "not in use") || !strings.Contains(r.stdout, " port") {
 		t.Errorf("output should name the port and say it is not in use:\n%s", r.stdout)
 	}
-	doc := decode(t, whoport(t, "--json", "127.0.0.1:"+port+"/tcp"))
+	doc := decode(t, whoport(t, here("--json", "127.0.0.1:"+port+"/tcp")...))
 	if len(doc.Sockets) != 0 {
 		t.Errorf("got %d sockets on a free port", len(doc.Sockets))
 	}
@@ -158,9 +163,10 @@ func TestFreePort(t *testing.T) {
 
 // TestSharedListener: a listener shared by two processes names both.
 func TestSharedListener(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "share", "")
 	sibling, _ := strconv.Atoi(c.said["sibling"])
-	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp")))
+	socks := held(decode(t, whoport(t, here("--json", "127.0.0.1:"+c.said["tcp4"]+"/tcp")...)))
 	if len(socks) != 1 {
 		t.Fatalf("got %d sockets, want 1", len(socks))
 	}
@@ -169,7 +175,7 @@ func TestSharedListener(t *testing.T) {
 	if got := holderPIDsOf(socks[0]); !slices.Equal(got, want) {
 		t.Errorf("got holders %v, want %v", got, want)
 	}
-	r := whoport(t, "-q", "127.0.0.1:"+c.said["tcp4"]+"/tcp")
+	r := whoport(t, here("-q", "127.0.0.1:"+c.said["tcp4"]+"/tcp")...)
 	if r.stdout != fmt.Sprintf("%d\n%d\n", want[0], want[1]) {
 		t.Errorf("-q: got %q, want both pids", r.stdout)
 	}
@@ -178,9 +184,10 @@ func TestSharedListener(t *testing.T) {
 // TestReusePort: two SO_REUSEPORT listeners in two processes are two
 // sockets, each with its own holder.
 func TestReusePort(t *testing.T) {
+	t.Parallel()
 	a := holdSockets(t, "reuseport", "0")
 	b := holdSockets(t, "reuseport", a.said["tcp4"])
-	socks := held(decode(t, whoport(t, "--json", "127.0.0.1:"+a.said["tcp4"]+"/tcp")))
+	socks := held(decode(t, whoport(t, here("--json", "127.0.0.1:"+a.said["tcp4"]+"/tcp")...)))
 	if len(socks) != 2 {
 		t.Fatalf("got %d sockets, want 2", len(socks))
 	}
@@ -199,6 +206,7 @@ func TestReusePort(t *testing.T) {
 // TestHiddenHolder: run as nobody, whoport cannot see root's child, and
 // still says the port is in use, whose socket it is, and what would help.
 func TestHiddenHolder(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to run whoport as another user and hide the holder from it")
 	}
@@ -234,16 +242,30 @@ var ssFields = regexp.MustCompile(`(?:pid=(\d+))|(?:uid:(\d+))|(?:ino:(\d+))`)
 // TestAgreesWithSS: for the test's ports, every socket, uid and pid that
 // ss reports is in whoport's JSON, and nothing else.
 func TestAgreesWithSS(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("ss"); err != nil {
 		t.Skip("ss is not installed")
 	}
 	c := holdSockets(t, "listen", "")
-	client := holdSockets(t, "connect", "127.0.0.1:"+c.port(t, "tcp4"))
-	ports := map[string]bool{c.port(t, "tcp4"): true, c.port(t, "udp4"): true, client.said["local"]: true}
-	for _, k := range []string{"tcp6", "udp6"} {
-		if p, ok := c.said[k]; ok {
-			ports[p] = true
-		}
+	port := c.port(t, "tcp4")
+	client := holdSockets(t, "connect", "127.0.0.1:"+port)
+	local := client.said["local"]
+	// The test's sockets, by protocol, local and remote address: other
+	// processes may have sockets on the same port numbers.
+	ours := map[string]bool{
+		"tcp 127.0.0.1:" + port + " 0.0.0.0:*":              true,
+		"tcp 127.0.0.1:" + local + " 127.0.0.1:" + port:     true,
+		"tcp 127.0.0.1:" + port + " 127.0.0.1:" + local:     true,
+		"udp 127.0.0.1:" + c.port(t, "udp4") + " 0.0.0.0:*": true,
+	}
+	queries := []string{port + "/tcp", local + "/tcp", c.port(t, "udp4") + "/udp"}
+	if p, ok := c.said["tcp6"]; ok {
+		ours["tcp [::1]:"+p+" [::]:*"] = true
+		queries = append(queries, p+"/tcp")
+	}
+	if p, ok := c.said["udp6"]; ok {
+		ours["udp [::1]:"+p+" [::]:*"] = true
+		queries = append(queries, p+"/udp")
 	}
 	out, err := exec.Command("ss", "-Htanupe").Output()
 	if err != nil {
@@ -255,9 +277,8 @@ func TestAgreesWithSS(t *testing.T) {
 		if len(f) < 6 {
 			continue
 		}
-		local := f[4]
-		port := local[strings.LastIndex(local, ":")+1:]
-		if !ports[port] {
+		local, peer := strings.ReplaceAll(f[4], "%lo", ""), f[5]
+		if !ours[f[0]+" "+local+" "+peer] {
 			continue
 		}
 		uid, ino := "0", ""
@@ -273,39 +294,48 @@ func TestAgreesWithSS(t *testing.T) {
 			}
 		}
 		slices.Sort(pids)
-		want = append(want, fmt.Sprintf("%s %s uid=%s ino=%s pids=%v", f[0], strings.ReplaceAll(local, "%lo", ""), uid, ino, pids))
+		want = append(want, fmt.Sprintf("%s %s %s uid=%s ino=%s pids=%v", f[0], local, peer, uid, ino, pids))
 	}
-	var args []string
-	for p := range ports {
-		args = append(args, p)
-	}
-	doc := decode(t, whoport(t, append([]string{"--json"}, args...)...))
+	doc := decode(t, whoport(t, append(here("--json"), queries...)...))
 	var got []string
 	for _, s := range doc.Sockets {
-		local := fmt.Sprintf("%s:%d", s.Local.Addr, s.Local.Port)
-		if s.Family == "ipv6" {
-			local = fmt.Sprintf("[%s]:%d", s.Local.Addr, s.Local.Port)
+		local, peer := ssAddr(s.Family, s.Local.Addr, s.Local.Port), ssAddr(s.Family, s.Remote.Addr, s.Remote.Port)
+		if !ours[s.Proto+" "+local+" "+peer] {
+			continue
 		}
 		var pids []string
 		for _, h := range s.Holders {
 			pids = append(pids, fmt.Sprint(h.PID))
 		}
 		slices.Sort(pids)
-		got = append(got, fmt.Sprintf("%s %s uid=%d ino=%d pids=%v", s.Proto, local, s.UID, s.Inode, pids))
+		got = append(got, fmt.Sprintf("%s %s %s uid=%d ino=%d pids=%v", s.Proto, local, peer, s.UID, s.Inode, pids))
 	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("whoport and ss disagree on the test's ports\nwhoport:\n\t%s\nss:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+		t.Errorf("whoport and ss disagree on the test's sockets\nwhoport:\n\t%s\nss:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 	}
-	if len(want) < 4 {
-		t.Errorf("ss shows only %d sockets; want at least the listener, the client, the server side and a UDP socket", len(want))
+	if len(want) != len(ours) {
+		t.Errorf("ss shows %d of the test's %d sockets: %v", len(want), len(ours), want)
 	}
+}
+
+// ssAddr writes an address as ss does: 127.0.0.1:80, [::1]:80, and a port
+// 0 as *.
+func ssAddr(family, addr string, port uint16) string {
+	if family == "ipv6" {
+		addr = "[" + addr + "]"
+	}
+	if port == 0 {
+		return addr + ":*"
+	}
+	return fmt.Sprintf("%s:%d", addr, port)
 }
 
 // TestAgreesWithGopsutil: every (socket, pid) that gopsutil's
 // net.Connections reports on the test's ports is among ours.
 func TestAgreesWithGopsutil(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "share", "")
 	port := c.said["tcp4"]
 	client := holdSockets(t, "connect", "127.0.0.1:"+port)
@@ -313,7 +343,7 @@ func TestAgreesWithGopsutil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := decode(t, whoport(t, "--json", "-a", port))
+	doc := decode(t, whoport(t, "--json", "-a", port+"/tcp"))
 	ours := map[string]bool{}
 	for _, s := range doc.Sockets {
 		if len(s.Holders) == 0 { // gopsutil says pid 0: the accepted connection no one has taken yet
@@ -323,19 +353,29 @@ func TestAgreesWithGopsutil(t *testing.T) {
 			ours[fmt.Sprintf("%s:%d %s:%d %d", s.Local.Addr, s.Local.Port, s.Remote.Addr, s.Remote.Port, h.PID)] = true
 		}
 	}
+	// Only the test's sockets, by local and remote address: other
+	// processes may have sockets on the same port numbers, and come and go
+	// between the two reads.
+	local := client.said["local"]
+	tuples := map[string]bool{
+		"127.0.0.1:" + port + " 0.0.0.0:0":          true,
+		"127.0.0.1:" + local + " 127.0.0.1:" + port: true,
+		"127.0.0.1:" + port + " 127.0.0.1:" + local: true,
+	}
 	n := 0
 	for _, cn := range conns {
-		if fmt.Sprint(cn.Laddr.Port) != port && fmt.Sprint(cn.Raddr.Port) != port {
+		tuple := fmt.Sprintf("%s:%d %s:%d", cn.Laddr.IP, cn.Laddr.Port, orZero(cn.Raddr.IP), cn.Raddr.Port)
+		if cn.Type != syscall.SOCK_STREAM || !tuples[tuple] {
 			continue
 		}
 		n++
-		k := fmt.Sprintf("%s:%d %s:%d %d", cn.Laddr.IP, cn.Laddr.Port, orZero(cn.Raddr.IP), cn.Raddr.Port, cn.Pid)
+		k := fmt.Sprintf("%s %d", tuple, cn.Pid)
 		if !ours[k] {
 			t.Errorf("gopsutil reports %s (status %s), whoport does not; whoport has %v", k, cn.Status, ours)
 		}
 	}
-	if n < 3 {
-		t.Errorf("gopsutil reports %d connections on the port; want the listener and both ends of the client's", n)
+	if n < len(tuples) {
+		t.Errorf("gopsutil reports %d of the test's connections; want the listener and both ends of the client's", n)
 	}
 	if !ours[fmt.Sprintf("127.0.0.1:%s 127.0.0.1:%s %d", client.said["local"], port, client.pid)] {
 		t.Errorf("whoport -a lacks the client %d", client.pid)
@@ -361,11 +401,13 @@ func sockKeys(socks []jsonSocket) []string {
 
 // TestFilters: the filters pick the children's sockets out of the host's.
 func TestFilters(t *testing.T) {
+	t.Parallel()
 	l := holdSockets(t, "listen", "")
 	sh := holdSockets(t, "share", "")
 	client := holdSockets(t, "connect", "127.0.0.1:"+l.port(t, "tcp4"))
 	sibling, _ := strconv.Atoi(sh.said["sibling"])
-	mine := []string{"-c", childMarker} // only the children of this test binary
+	marker := childMarker(t)
+	mine := []string{"-c", marker} // only the children of this test
 	want := func(entries ...string) []string { slices.Sort(entries); return entries }
 	lp := func(key string) string { return l.port(t, key) }
 	listeners := []string{
@@ -386,7 +428,7 @@ func TestFilters(t *testing.T) {
 		{"-a adds the client", []string{"-a"}, want(append(listeners, shared, conn)...)},
 		{"--pid", []string{"-p", fmt.Sprint(l.pid)}, want(listeners...)},
 		{"--pid of the sibling", []string{"--pid", sh.said["sibling"]}, want(shared)},
-		{"--command of one mode", []string{"-c", childMarker + "share"}, want(shared)},
+		{"--command of one mode", []string{"-c", marker + "share"}, want(shared)},
 		{"--state listen", []string{"--state", "LISTEN"}, want(listeners[0], listeners[1], shared)},
 		{"--state bound (ss: unconn)", []string{"--state", "unconn"}, want(listeners[2], listeners[3])},
 		{"--state established", []string{"--state", "ESTAB"}, want(conn)},
@@ -397,6 +439,7 @@ func TestFilters(t *testing.T) {
 		{"a query with filters: the port's clients", []string{"-a", "--state", "established", lp("tcp4") + "/tcp"}, want(conn)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"--json"}, c.args...)
 			if !slices.Contains(c.args, "-c") { // several -c select any of them
 				args = append(args, mine...)
@@ -411,16 +454,17 @@ func TestFilters(t *testing.T) {
 		})
 	}
 	t.Run("class", func(t *testing.T) {
+		t.Parallel()
 		port, _ := strconv.Atoi(lp("tcp4"))
 		class := "user"
 		if port >= 49152 {
 			class = "dynamic"
 		}
-		doc := decode(t, whoport(t, "--json", "-c", childMarker+"listen", "--class", class, "-t", "-4"))
+		doc := decode(t, whoport(t, "--json", "-c", marker+"listen", "--class", class, "-t", "-4"))
 		if got := sockKeys(held(doc)); !slices.Equal(got, want(listeners[0])) {
 			t.Errorf("--class %s: got %v, want %v", class, got, listeners[0])
 		}
-		if r := whoport(t, "-c", childMarker+"listen", "--class", "system"); r.code != 1 {
+		if r := whoport(t, "-c", marker+"listen", "--class", "system"); r.code != 1 {
 			t.Errorf("--class system: exit %d, want 1 (nothing)", r.code)
 		}
 	})
@@ -434,8 +478,9 @@ func sortedPIDs(pids ...int32) []int32 {
 // TestByProcess: each process once with its sockets, the process that
 // inherited a listener under the one that made it.
 func TestByProcess(t *testing.T) {
+	t.Parallel()
 	sh := holdSockets(t, "share", "")
-	r := whoport(t, "--by-process", "-c", childMarker)
+	r := whoport(t, "--by-process", "-c", childMarker(t))
 	if r.code != 0 {
 		t.Fatalf("exit %d; stderr: %s", r.code, r.stderr)
 	}
@@ -462,6 +507,7 @@ func TestByProcess(t *testing.T) {
 // use with its owner, and which holders it could not see. (Root reads any
 // directory: the fixture tests of package inspect see sshd.)
 func TestHiddenFixture(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to run whoport as nobody")
 	}

@@ -8,6 +8,7 @@ import (
 // TestExposedChildren: of a child's listeners on 0.0.0.0 and on
 // 127.0.0.1, --exposed keeps the wildcard one only.
 func TestExposedChildren(t *testing.T) {
+	t.Parallel()
 	wild := holdSockets(t, "listen-on", "0.0.0.0:0")
 	local := holdSockets(t, "listen-on", "127.0.0.1:0")
 	for _, c := range []struct {

@@ -69,39 +69,16 @@ func nonNegative(flag string, d time.Duration) error {
 }
 
 // closeCommand gives the subcommand word is probably a typo of ("kil"),
-// or "".
+// or "": cobra's own suggestions (a Levenshtein distance of 2 at most, or
+// a prefix), for a word that is no port, range or address.
 func closeCommand(root *cobra.Command, word string) string {
 	if len(word) < 2 || strings.ContainsAny(word, "0123456789:/[]") {
 		return ""
 	}
-	for _, c := range root.Commands() {
-		names := append([]string{c.Name()}, c.Aliases...)
-		if slices.ContainsFunc(names, func(n string) bool { return editDistance(n, word) <= 1+len(word)/5 }) {
-			return c.Name()
-		}
+	if s := root.SuggestionsFor(word); len(s) > 0 {
+		return s[0]
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // killSignal is kill(1)'s way to give a signal: -9, -KILL, -SIGKILL.

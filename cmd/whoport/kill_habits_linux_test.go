@@ -14,8 +14,10 @@ import (
 // TestKillNotListening: a TCP socket bound without listening holds the
 // port: kill names it and exits 1, and --all signals its holder.
 func TestKillNotListening(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t) // kill checks that the port is free: see TestKillListener
 	b := holdSockets(t, "bound", "")
-	q := b.said["port"] + "/tcp"
+	q := "127.0.0.1:" + b.said["port"] + "/tcp"
 	r := whoport(t, "kill", "--yes", q)
 	if r.code != 1 || !strings.Contains(r.stdout, "nothing listens on "+q+", but 1 socket holds it") ||
 		!strings.Contains(r.stdout, fmt.Sprintf("pid %d", b.pid)) || !alive(b.pid) {
@@ -29,8 +31,10 @@ func TestKillNotListening(t *testing.T) {
 
 // TestKillDashNine: kill -9 PORT, the habit of kill(1), sends SIGKILL.
 func TestKillDashNine(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t) // kill checks that the port is free: see TestKillListener
 	l := holdSockets(t, "listen-on", "127.0.0.1:0")
-	r := whoport(t, "kill", "-9", "--yes", l.said["port"]+"/tcp")
+	r := whoport(t, "kill", "-9", "--yes", "127.0.0.1:"+l.said["port"]+"/tcp")
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("pid %d: sent SIGKILL", l.pid)) {
 		t.Errorf("exit %d\n%s%s\nwant SIGKILL sent", r.code, r.stdout, r.stderr)
 	}
@@ -40,6 +44,8 @@ func TestKillDashNine(t *testing.T) {
 // child on SIGTERM (a graceful restart) still holds the port through
 // that child; --force sends KILL to the child too.
 func TestKillForceReachesTheHeir(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t) // kill checks that the port is free: see TestKillListener
 	heirFile := filepath.Join(t.TempDir(), "heir")
 	l := holdSockets(t, "respawn", heirFile)
 	t.Cleanup(func() {
@@ -49,7 +55,7 @@ func TestKillForceReachesTheHeir(t *testing.T) {
 			}
 		}
 	})
-	r := whoport(t, "kill", "--yes", "--force", "--timeout", "1s", l.said["port"]+"/tcp")
+	r := whoport(t, "kill", "--yes", "--force", "--timeout", "1s", "127.0.0.1:"+l.said["port"]+"/tcp")
 	b, _ := os.ReadFile(heirFile)
 	heir, _ := strconv.Atoi(string(b))
 	if heir == 0 {
@@ -65,8 +71,11 @@ func TestKillForceReachesTheHeir(t *testing.T) {
 }
 
 // TestWaitTakenOnItsProtocol: a port held on TCP alone is not taken for
-// UDP.
+// UDP. On the host, another process may have UDP on the number the kernel
+// gave for TCP: the test has a network namespace of its own.
 func TestWaitTakenOnItsProtocol(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t)
 	l := holdSockets(t, "listen-on", "127.0.0.1:0")
 	port := l.said["port"]
 	if r := whoport(t, "wait", port, "-u", "--taken", "--timeout", "0s"); r.code != 1 {

@@ -16,7 +16,7 @@ import (
 // node_exporter's textfile collector, with bounded labels only.
 func TestListingProm(t *testing.T) {
 	who := fixture.Materialize(t, "../../testdata/proc/who.txt")
-	basic := fixture.Materialize(t, "../../testdata/proc/basic.txt")
+	basic := rootsView(t) // sshd's holder seen, whoever runs the test
 	for _, c := range []struct {
 		name string
 		root string
@@ -27,7 +27,7 @@ func TestListingProm(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := fixtureApp(&out, &errb, asAlice).run(context.Background(), append([]string{"--proc-root", c.root, "--format", "prom"}, c.args...))
+			code := fixtureApp(&out, &errb, asRoot).run(context.Background(), append([]string{"--proc-root", c.root, "--format", "prom"}, c.args...))
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %s", code, errb.String())
 			}
@@ -78,6 +78,7 @@ func checkPromLabels(t *testing.T, text string) {
 // TestListingPromLive: the listing of a live child in the Prometheus form
 // names its program, never its pid.
 func TestListingPromLive(t *testing.T) {
+	t.Parallel()
 	c := holdSockets(t, "listen-on", "127.0.0.1:0")
 	r := whoport(t, "--format", "prom", "tcp:127.0.0.1:"+c.said["port"])
 	if r.code != 0 {

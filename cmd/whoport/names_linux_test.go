@@ -9,6 +9,7 @@ import (
 // newline reaches JSON as it is (not the kernel's escaped form of
 // /proc/PID/status, escaped again by JSON) and the text escaped once.
 func TestNameAsTheProcessSetIt(t *testing.T) {
+	t.Parallel()
 	const name = "we\\ird\nname"
 	c, err := startRenamedChild(t, name, "listen-on", "127.0.0.1:0", nil)
 	if err != nil {
@@ -26,8 +27,10 @@ func TestNameAsTheProcessSetIt(t *testing.T) {
 
 // TestKillSeveralPorts: several ports are free, in the plural.
 func TestKillSeveralPorts(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t) // kill checks that the ports are free: see TestKillListener
 	l := holdSockets(t, "listen", "")
-	r := whoport(t, "kill", "--yes", l.port(t, "tcp4")+"/tcp", l.port(t, "udp4")+"/udp")
+	r := whoport(t, "kill", "--yes", "127.0.0.1:"+l.port(t, "tcp4")+"/tcp", "127.0.0.1:"+l.port(t, "udp4")+"/udp")
 	if r.code != 0 || !strings.Contains(r.stdout, "/udp are free now") {
 		t.Errorf("exit %d\n%s%s\nwant the ports free, in the plural", r.code, r.stdout, r.stderr)
 	}

@@ -9,49 +9,62 @@ import (
 	"time"
 )
 
+// The tests of wait run in network namespaces of their own (ownNetNS):
+// there a port freed stays free, and nothing else takes a port the test
+// waits for.
+
 func TestWaitFree(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t)
 	c := holdSockets(t, "listen-on", "127.0.0.1:0")
 	port := c.said["port"]
-	r := whoport(t, "wait", "127.0.0.1:"+port, "--free", "--timeout", "200ms")
+	r := whoport(t, "wait", "127.0.0.1:"+port+"/tcp", "--free", "--timeout", "200ms")
 	if r.code != 1 || !strings.Contains(r.stdout, "timed out") {
 		t.Errorf("held: exit %d %q, want 1, timed out", r.code, r.stdout)
 	}
 	go func() { time.Sleep(300 * time.Millisecond); c.stop() }()
-	r = whoport(t, "wait", "127.0.0.1:"+port, "--free", "--timeout", "10s")
+	r = whoport(t, "wait", "127.0.0.1:"+port+"/tcp", "--free", "--timeout", "10s")
 	if r.code != 0 || !strings.Contains(r.stdout, "can be bound") {
 		t.Errorf("freed: exit %d %q, want 0", r.code, r.stdout)
 	}
 }
 
 func TestWaitFreeCountsTimeWait(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t)
 	c := holdSockets(t, "timewait", "")
 	port := c.said["port"]
-	if r := whoport(t, "wait", "127.0.0.1:"+port, "--free", "--timeout", "200ms"); r.code != 1 {
+	if r := whoport(t, "wait", "127.0.0.1:"+port+"/tcp", "--free", "--timeout", "200ms"); r.code != 1 {
 		t.Errorf("a TIME_WAIT remnant: exit %d, want 1: a plain bind still fails", r.code)
 	}
-	if r := whoport(t, "wait", "127.0.0.1:"+port, "--free", "--reuseaddr", "--timeout", "200ms"); r.code != 0 {
+	if r := whoport(t, "wait", "127.0.0.1:"+port+"/tcp", "--free", "--reuseaddr", "--timeout", "200ms"); r.code != 0 {
 		t.Errorf("with --reuseaddr: exit %d, want 0", r.code)
 	}
 }
 
 func TestWaitTaken(t *testing.T) {
-	c := holdSockets(t, "listen-on", "127.0.0.1:0")
-	port := c.said["port"]
-	c.stop()
-	if r := whoport(t, "wait", "127.0.0.1:"+port, "--taken", "--timeout", "200ms"); r.code != 1 {
+	t.Parallel()
+	ownNetNS(t)
+	const port = "8080"
+	if r := whoport(t, "wait", "127.0.0.1:"+port+"/tcp", "--taken", "--timeout", "200ms"); r.code != 1 {
 		t.Errorf("nothing listens: exit %d, want 1", r.code)
 	}
-	started := make(chan *child, 1)
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		later, _ := startChild("listen-on", "127.0.0.1:"+port)
-		started <- later
-	}()
-	r := whoport(t, "wait", "127.0.0.1:"+port, "--taken", "--timeout", "10s")
-	if later := <-started; later != nil {
-		later.stop()
+	// Both processes start from the test's goroutine, the one in the
+	// namespace: whoport waits, then a child listens.
+	wait := whoportCmd("wait", "127.0.0.1:"+port+"/tcp", "--taken", "--timeout", "10s")
+	waited := make(chan result, 1)
+	var out, errb strings.Builder
+	wait.Stdout, wait.Stderr = &out, &errb
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
 	}
-	if r.code != 0 || !strings.Contains(r.stdout, "is taken") {
+	go func() {
+		wait.Wait()
+		waited <- result{out.String(), errb.String(), wait.ProcessState.ExitCode()}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	holdSockets(t, "listen-on", "127.0.0.1:"+port)
+	if r := <-waited; r.code != 0 || !strings.Contains(r.stdout, "is taken") {
 		t.Errorf("exit %d %q, want 0, taken", r.code, r.stdout)
 	}
 	for _, bad := range [][]string{{"wait", "8080"}, {"wait", "8080", "--free", "--taken"}, {"wait", "abc", "--free"}} {
@@ -62,6 +75,8 @@ func TestWaitTaken(t *testing.T) {
 }
 
 func TestFree(t *testing.T) {
+	t.Parallel()
+	ownNetNS(t)
 	r := whoport(t, "free", "-n", "3")
 	ports := strings.Fields(r.stdout)
 	if r.code != 0 || len(ports) != 3 {

@@ -57,7 +57,7 @@ type toggler struct {
 
 func startToggler(t *testing.T) *toggler {
 	t.Helper()
-	cmd := childCommand(os.Args[0], "toggle", "")
+	cmd := childCommand(os.Args[0], childMarker(t), "toggle", "")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
