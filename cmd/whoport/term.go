@@ -41,6 +41,9 @@ func newPalette(on bool) palette {
 // formatting characters, and invalid UTF-8. Other processes choose their
 // names and arguments; they must not paint our output.
 func clean(s string) string {
+	if plainASCII(s) {
+		return s
+	}
 	ok := true
 	for _, r := range s {
 		if r == utf8.RuneError || !printable(r) || r == '\\' {
@@ -75,6 +78,18 @@ func clean(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// plainASCII reports whether s is printable ASCII with no backslash: what
+// almost every name and argument is, and what needs no escape (the fast
+// path of clean, which a listing calls some 100,000 times).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func printable(r rune) bool {
