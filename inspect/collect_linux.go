@@ -3,7 +3,11 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
@@ -66,6 +70,11 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 // namespaces the filter's Netns names, with what was found of them.
 func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 	snap := &Snapshot{Source: SourceSockDiag, Hidepid: s.hidepid}
+	if f.Netns == NetnsAll && s.namedInHost(f.PIDs) {
+		// The named processes' sockets are in their own namespace, whoport's:
+		// no need to find every other one, a readlink per process.
+		f.Netns = NetnsHost
+	}
 	found, host, others, err := s.planNetns(snap, f.Netns) // network namespaces (issue 11)
 	if err != nil {
 		return nil, found, err
@@ -119,24 +128,83 @@ func (s System) scanNamed(pids, named []int32, want map[uint64]struct{}) (fdScan
 }
 
 // kin gives the parents and children of the processes in of, but not init
-// (pid 1, whose children are every orphan) and not those in of, from the
-// parent pid in each process's /proc/PID/stat.
+// (pid 1, whose children are every orphan) and not those in of. The
+// children come from /proc/PID/task/TID/children of each of their threads
+// (a few small reads), or where the kernel lacks that file
+// (CONFIG_PROC_CHILDREN) from the parent pid in every process's stat.
 func (s System) kin(pids, of []int32) []int32 {
 	var out []int32
-	for _, pid := range pids {
-		if slices.Contains(of, pid) {
-			continue
-		}
-		st, err := readStat(s.proc, pid)
-		if err == nil && st.ppid > 1 && slices.Contains(of, st.ppid) {
-			out = append(out, pid) // a child
+	add := func(pid int32) {
+		if pid > 1 && !slices.Contains(of, pid) && !slices.Contains(out, pid) {
+			out = append(out, pid)
 		}
 	}
 	for _, pid := range of {
-		st, err := readStat(s.proc, pid)
-		if err == nil && st.ppid > 1 && !slices.Contains(of, st.ppid) && !slices.Contains(out, st.ppid) {
-			out = append(out, st.ppid) // the parent
+		if st, err := readStat(s.proc, pid); err == nil {
+			add(st.ppid) // the parent
 		}
 	}
+	children, ok := s.childrenOf(of)
+	if !ok {
+		children = nil
+		for _, pid := range pids {
+			if st, err := readStat(s.proc, pid); err == nil && slices.Contains(of, st.ppid) {
+				children = append(children, pid)
+			}
+		}
+	}
+	for _, pid := range children {
+		add(pid)
+	}
 	return out
+}
+
+// childrenOf reads the children of the processes in of from
+// /proc/PID/task/*/children; ok is false where the kernel does not have
+// those files.
+func (s System) childrenOf(of []int32) (children []int32, ok bool) {
+	for _, pid := range of {
+		tasks, err := filepath.Glob(filepath.Join(s.proc, strconv.Itoa(int(pid)), "task", "*", "children"))
+		if err != nil {
+			return nil, false
+		}
+		if len(tasks) == 0 {
+			if _, err := os.Stat(filepath.Join(s.proc, strconv.Itoa(int(pid)))); err == nil {
+				return nil, false // the process is there, the files are not
+			}
+			continue // exited
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile(t)
+			if err != nil {
+				continue
+			}
+			for _, f := range strings.Fields(string(b)) {
+				if n, err := strconv.ParseInt(f, 10, 32); err == nil {
+					children = append(children, int32(n))
+				}
+			}
+		}
+	}
+	return children, true
+}
+
+// namedInHost reports whether every named process is in whoport's own
+// network namespace, on the live host (a readlink each): then the
+// sockets they hold are found there.
+func (s System) namedInHost(pids []int32) bool {
+	if len(pids) == 0 || !s.live {
+		return false
+	}
+	own, err := readNetnsLink(filepath.Join(s.proc, "self", "ns", "net"))
+	if err != nil {
+		return false
+	}
+	for _, pid := range pids {
+		ino, err := readNetnsLink(filepath.Join(s.proc, strconv.Itoa(int(pid)), "ns", "net"))
+		if err != nil || ino != own {
+			return false
+		}
+	}
+	return true
 }
