@@ -74,11 +74,7 @@ func holderMain(mode, arg string) int {
 			say(n.net, c.LocalAddr().(*net.UDPAddr).Port)
 		}
 	case "share": // one listener, shared with a second process
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			return fail(err)
-		}
-		f, err := l.(*net.TCPListener).File()
+		l, f, err := listenerFile()
 		if err != nil {
 			return fail(err)
 		}
@@ -190,11 +186,7 @@ func holderMain(mode, arg string) int {
 		keep = append(keep, os.NewFile(uintptr(fd), "bound"))
 		say("port", sa.(*syscall.SockaddrInet4).Port)
 	case "respawn": // a listener that, on SIGTERM, hands it to a new child and exits
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			return fail(err)
-		}
-		f, err := l.(*net.TCPListener).File()
+		l, f, err := listenerFile()
 		if err != nil {
 			return fail(err)
 		}
@@ -224,6 +216,21 @@ func holderMain(mode, arg string) int {
 	}
 	_ = keep
 	return 0
+}
+
+// listenerFile opens a TCP listener on 127.0.0.1 and a file of it, to
+// hand to another process.
+func listenerFile() (net.Listener, *os.File, error) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l, f, nil
 }
 
 // childMarker starts an argument every child of the test has, to find
