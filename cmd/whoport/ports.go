@@ -132,15 +132,7 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	if err := o.checkForm(cmd, a.format); err != nil {
 		return out, err
 	}
-	sys, err := a.system()
-	if err != nil {
-		return out, err
-	}
-	qs, err := socketQueries(args, sys.Registry())
-	if err != nil {
-		return out, err
-	}
-	filter, err := o.filter(cmd, qs, sys)
+	sys, qs, filter, err := a.socketFilter(cmd, args, o)
 	if err != nil {
 		return out, err
 	}
@@ -165,6 +157,21 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 		}
 	}
 	return out, a.write(rep, sys)
+}
+
+// socketFilter opens the host and reads the queries and the filter flags
+// into the filter Collect takes: what whoport and watch ask the same way.
+func (a *app) socketFilter(cmd *cobra.Command, args []string, o portOptions) (inspect.System, []inspect.Query, inspect.Filter, error) {
+	sys, err := a.system()
+	if err != nil {
+		return sys, nil, inspect.Filter{}, err
+	}
+	qs, err := socketQueries(args, sys.Registry())
+	if err != nil {
+		return sys, nil, inspect.Filter{}, err
+	}
+	f, err := o.filter(cmd, qs, sys)
+	return sys, qs, f, err
 }
 
 // filtering reports whether flags narrow what the queries name.

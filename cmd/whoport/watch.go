@@ -329,18 +329,3 @@ func (r *renderer) watchLine(ev *watchEvent) {
 	}
 	fmt.Fprintln(r.w, strings.TrimRight(line+"  "+cmd, " "))
 }
-
-// socketFilter opens the host and reads the queries and the filter flags
-// into the filter Collect takes: what whoport and watch ask the same way.
-func (a *app) socketFilter(cmd *cobra.Command, args []string, o portOptions) (inspect.System, []inspect.Query, inspect.Filter, error) {
-	sys, err := a.system()
-	if err != nil {
-		return sys, nil, inspect.Filter{}, err
-	}
-	qs, err := socketQueries(args, sys.Registry())
-	if err != nil {
-		return sys, nil, inspect.Filter{}, err
-	}
-	f, err := o.filter(cmd, qs, sys)
-	return sys, qs, f, err
-}
