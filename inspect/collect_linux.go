@@ -2,12 +2,13 @@ package inspect
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Collect reads the TCP and UDP sockets the filter passes and every process
@@ -23,6 +24,23 @@ import (
 // processes the filter names when it names them; with the filter's
 // NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
+	var (
+		named []int32
+		first fdScan
+	)
+	if len(f.PIDs) > 0 && !f.NoHolders {
+		// The named processes' descriptors first: a few hundred readlinks,
+		// and then the tables keep only the sockets they hold, not the
+		// host's thousands (unless one of them could not be read).
+		named = s.existing(f.PIDs)
+		first = scanFDs(s.proc, named, nil)
+		if len(first.unreadable) == 0 {
+			f.held = make(map[uint64]struct{}, len(first.holders))
+			for inode := range first.holders {
+				f.held[inode] = struct{}{}
+			}
+		}
+	}
 	snap, found, err := s.tables(f)
 	if err != nil {
 		return nil, err
@@ -36,11 +54,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	var scan fdScan
 	if len(want) > 0 && !f.NoHolders {
 		if len(f.PIDs) > 0 {
-			pids, err := listPIDs(s.proc)
-			if err != nil {
-				return nil, fmt.Errorf("list processes in %s: %w", s.proc, err)
-			}
-			scan, snap.Searched = s.scanNamed(pids, f.PIDs, want)
+			scan, snap.Searched = s.scanNamed(named, first, want)
 			snap.Walk = Walk{Path: WalkProc, Why: "only the processes asked about are searched"}
 		} else if scan, snap.Walk, err = s.findHolders(want); err != nil { // walk_linux.go
 			return nil, err
@@ -99,30 +113,47 @@ func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 	return snap, found, nil
 }
 
-// scanNamed finds the holders among the named processes only (those of
-// pids that exist), then, for the sockets they hold, among their parents
-// and children too: a forked server and its workers, a child that
-// inherited a socket. Those are the usual sharers, and reading their
-// descriptors costs little; any other process is not searched, and the
-// pids that were are returned.
-func (s System) scanNamed(pids, named []int32, want map[uint64]struct{}) (fdScan, []int32) {
-	first := slices.DeleteFunc(slices.Clone(pids), func(pid int32) bool { return !slices.Contains(named, pid) })
-	scan := scanFDs(s.proc, first, want)
+// existing gives those of pids that are processes of the proc root, sorted
+// and each once.
+func (s System) existing(pids []int32) []int32 {
+	var out []int32
+	for _, pid := range pids {
+		if err := unix.Access(filepath.Join(s.proc, strconv.Itoa(int(pid))), unix.F_OK); err == nil && !slices.Contains(out, pid) {
+			out = append(out, pid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// scanNamed keeps, of what the walk of the named processes found (first),
+// their holdings of the sockets in want; then, for those sockets, it
+// searches their parents and children too: a forked server and its
+// workers, a child that inherited a socket. Those are the usual sharers,
+// and reading their descriptors costs little; any other process is not
+// searched, and the pids that were are returned.
+func (s System) scanNamed(named []int32, first fdScan, want map[uint64]struct{}) (fdScan, []int32) {
+	scan := fdScan{holders: make(map[uint64][]int32), unreadable: first.unreadable}
+	for inode, ps := range first.holders {
+		if _, ok := want[inode]; ok {
+			scan.holders[inode] = ps
+		}
+	}
 	if len(scan.holders) == 0 {
-		return scan, first
+		return scan, named
 	}
 	held := make(map[uint64]struct{}, len(scan.holders))
 	for inode := range scan.holders {
 		held[inode] = struct{}{}
 	}
-	kin := s.kin(pids, first)
+	kin := s.kin(named)
 	more := scanFDs(s.proc, kin, held)
 	for inode, ps := range more.holders {
 		scan.holders[inode] = append(scan.holders[inode], ps...)
 	}
-	scan.unreadable = append(scan.unreadable, more.unreadable...)
+	scan.unreadable = append(slices.Clone(scan.unreadable), more.unreadable...)
 	slices.Sort(scan.unreadable)
-	searched := slices.Concat(first, kin)
+	searched := slices.Concat(named, kin)
 	slices.Sort(searched)
 	return scan, searched
 }
@@ -132,7 +163,7 @@ func (s System) scanNamed(pids, named []int32, want map[uint64]struct{}) (fdScan
 // children come from /proc/PID/task/TID/children of each of their threads
 // (a few small reads), or where the kernel lacks that file
 // (CONFIG_PROC_CHILDREN) from the parent pid in every process's stat.
-func (s System) kin(pids, of []int32) []int32 {
+func (s System) kin(of []int32) []int32 {
 	var out []int32
 	add := func(pid int32) {
 		if pid > 1 && !slices.Contains(of, pid) && !slices.Contains(out, pid) {
@@ -147,6 +178,7 @@ func (s System) kin(pids, of []int32) []int32 {
 	children, ok := s.childrenOf(of)
 	if !ok {
 		children = nil
+		pids, _ := listPIDs(s.proc)
 		for _, pid := range pids {
 			if st, err := readStat(s.proc, pid); err == nil && slices.Contains(of, st.ppid) {
 				children = append(children, pid)

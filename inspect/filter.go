@@ -53,12 +53,18 @@ type Filter struct {
 	// DNAT asks for the NAT rules of whoport's own namespace that publish
 	// the ports (Snapshot.DNAT): a read of nftables, root only.
 	DNAT bool
+
+	// held, when not nil, are the only sockets (by inode) worth reading:
+	// those the processes of PIDs hold, found before the tables are read.
+	held map[uint64]struct{}
 }
 
 // Match reports whether the socket itself passes the filter: every
 // condition but those on its holders.
 func (f *Filter) Match(s *Socket) bool {
 	switch {
+	case !f.holds(s.Inode):
+		return false
 	case !f.wants(s.Proto, s.Family):
 		return false
 	case f.Listening && !s.Listening():
@@ -74,6 +80,16 @@ func (f *Filter) Match(s *Socket) bool {
 		return false
 	}
 	return f.Keep == nil || f.Keep(s)
+}
+
+// holds reports whether the socket with this inode may be one the named
+// processes hold.
+func (f *Filter) holds(inode uint64) bool {
+	if f.held == nil {
+		return true
+	}
+	_, ok := f.held[inode]
+	return ok
 }
 
 // MatchHeld reports whether the socket passes the conditions on its

@@ -88,7 +88,7 @@ func dumpSockDiagWith(open func() (int, error), f Filter, bytecode []byte) ([]So
 				return nil, fmt.Errorf("sock_diag request: %w", err)
 			}
 			n := len(socks)
-			socks, err = receiveSockDiag(fd, buf, seq, t, socks, f.Match)
+			socks, err = receiveSockDiag(fd, buf, seq, t, socks, &f)
 			if errors.Is(err, errDumpInterrupted) && try < 3 {
 				socks = socks[:n]
 				continue
@@ -190,8 +190,8 @@ func portBytecode(ranges []PortRange, peers bool) []byte {
 }
 
 // receiveSockDiag reads one dump's answers until NLMSG_DONE.
-func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket, keep func(*Socket) bool) ([]Socket, error) {
-	var s Socket // one, not one per message: keep's argument escapes
+func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket, f *Filter) ([]Socket, error) {
+	var s Socket // one, not one per message: Match's argument escapes
 	interrupted := false
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
@@ -206,11 +206,14 @@ func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket,
 			if m.typ != sockDiagByFamily {
 				return nil
 			}
+			if len(m.body) >= inetDiagMsgLen && !f.holds(uint64(binary.NativeEndian.Uint32(m.body[68:]))) {
+				return nil // idiag_inode: not a socket of the processes asked about
+			}
 			var err error
 			if s, err = parseInetDiagMsg(m.body, t); err != nil {
 				return err
 			}
-			if keep(&s) {
+			if f.Match(&s) {
 				socks = append(socks, s)
 			}
 			return nil

@@ -181,6 +181,28 @@ func TestSharedListener(t *testing.T) {
 	}
 }
 
+// TestPIDNamesKin: -p reads the named process's descriptors first and
+// the tables keep only its sockets; the other holders of those sockets
+// among its parent and children are still named, whichever of the two is
+// asked about.
+func TestPIDNamesKin(t *testing.T) {
+	t.Parallel()
+	c := holdSockets(t, "share", "")
+	sibling, _ := strconv.Atoi(c.said["sibling"])
+	want := []int32{c.pid, int32(sibling)}
+	slices.Sort(want)
+	for _, pid := range []int32{c.pid, int32(sibling)} {
+		// No port: -p alone, as a user asks "what does this process hold".
+		socks := held(decode(t, whoport(t, "--json", "-t", "-p", fmt.Sprint(pid))))
+		if len(socks) != 1 || fmt.Sprint(socks[0].Local.Port) != c.said["tcp4"] {
+			t.Fatalf("-p %d: got %v, want the one shared listener on %s", pid, sockKeys(socks), c.said["tcp4"])
+		}
+		if got := holderPIDsOf(socks[0]); !slices.Equal(got, want) {
+			t.Errorf("-p %d: got holders %v, want %v", pid, got, want)
+		}
+	}
+}
+
 // TestReusePort: two SO_REUSEPORT listeners in two processes are two
 // sockets, each with its own holder.
 func TestReusePort(t *testing.T) {
