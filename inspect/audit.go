@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/whoport/whoport/services"
 )
@@ -430,8 +431,8 @@ func programNames(p *Process) []string {
 		names = append(names, p.Name)
 	}
 	if len(p.Cmdline) > 0 {
-		if f := strings.Fields(p.Cmdline[0]); len(f) > 0 {
-			names = append(names, path.Base(strings.TrimSuffix(f[0], ":")))
+		if n := argv0Name(p.Cmdline[0]); n != "" {
+			names = append(names, n)
 		}
 	}
 	return names
@@ -441,12 +442,31 @@ func programNames(p *Process) []string {
 // programNames. A name of 15 bytes, as the kernel cuts comm, matches the
 // longer names it starts (systemd-resolve is systemd-resolved).
 func goesBy(p *Process, program string) bool {
-	for _, n := range programNames(p) {
-		if n == program || (len(n) == 15 && n == p.Name && strings.HasPrefix(program, n)) {
-			return true
-		}
+	// As programNames, without making the list: this is asked of every
+	// holder of every socket.
+	is := func(n string) bool {
+		return n != "" && (n == program || (len(n) == 15 && n == p.Name && strings.HasPrefix(program, n)))
+	}
+	switch {
+	case p.Exe != "" && is(path.Base(p.Exe)), is(p.Name):
+		return true
+	case len(p.Cmdline) > 0:
+		return is(argv0Name(p.Cmdline[0]))
 	}
 	return false
+}
+
+// argv0Name is the base name of the first word of argv[0], less a
+// trailing colon: "nginx" of "nginx: master process".
+func argv0Name(argv0 string) string {
+	w := strings.TrimLeftFunc(argv0, unicode.IsSpace)
+	if i := strings.IndexFunc(w, unicode.IsSpace); i >= 0 {
+		w = w[:i]
+	}
+	if w == "" {
+		return ""
+	}
+	return path.Base(strings.TrimSuffix(w, ":"))
 }
 
 func goesByAny(p *Process, programs []string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -214,6 +215,12 @@ func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket,
 				return err
 			}
 			if f.Match(&s) {
+				if len(socks) == cap(socks) {
+					// Double: append grows a big slice by a quarter at a time,
+					// and a listing's thousands of sockets would be copied
+					// five times over.
+					socks = slices.Grow(socks, max(len(socks), 64))
+				}
 				socks = append(socks, s)
 			}
 			return nil

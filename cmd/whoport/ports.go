@@ -150,7 +150,10 @@ func (a *app) ports(cmd *cobra.Command, args []string, o portOptions) (outcome, 
 	sortListing(snap.Sockets, o.sortBy)
 	netnsHints(&out, snap, sys.Identity().Root(), len(qs) > 0)
 	set := inspect.NewQuerySet(qs)
-	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, shaped: o.shaped(cmd), headers: portHeaders(set, snap.Sockets, sys.Registry())}
+	rep := portsReport{snap: snap, qs: qs, queries: set, opts: o, shaped: o.shaped(cmd)}
+	if len(qs) > 0 { // a listing has no port headers
+		rep.headers = portHeaders(set, snap.Sockets, sys.Registry())
+	}
 	if len(qs) > 0 && o.filtering(cmd) {
 		if rep.unfiltered, err = unfiltered(sys, qs, o.netns, snap.Sockets); err != nil {
 			return out, err
