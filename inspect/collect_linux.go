@@ -41,6 +41,10 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			}
 		}
 	}
+	var walk *holderWalk
+	if len(f.PIDs) == 0 && !f.NoHolders {
+		walk = s.startHolderWalk() // walk_linux.go
+	}
 	snap, found, err := s.tables(f)
 	if err != nil {
 		return nil, err
@@ -56,7 +60,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 		if len(f.PIDs) > 0 {
 			scan, snap.Searched = s.scanNamed(named, first, want)
 			snap.Walk = Walk{Path: WalkProc, Why: "only the processes asked about are searched"}
-		} else if scan, snap.Walk, err = s.findHolders(want); err != nil { // walk_linux.go
+		} else if scan, snap.Walk, err = walk.find(want); err != nil {
 			return nil, err
 		}
 	}
@@ -89,12 +93,32 @@ func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 		// no need to find every other one, a readlink per process.
 		f.Netns = NetnsHost
 	}
+	type dump struct {
+		socks []Socket
+		err   error
+	}
+	var dumped chan dump
+	if s.live && (f.Netns == "" || f.Netns == NetnsHost || f.Netns == NetnsAll) {
+		// Whoport's own namespace is in these scopes: its tables are dumped
+		// while the others are looked for, a readlink per process.
+		dumped = make(chan dump, 1)
+		go func() {
+			socks, err := dumpSockDiag(f)
+			dumped <- dump{socks, err}
+		}()
+	}
 	found, host, others, err := s.planNetns(snap, f.Netns) // network namespaces (issue 11)
 	if err != nil {
 		return nil, found, err
 	}
 	if s.live && host != nil {
-		snap.Sockets, err = dumpSockDiag(f)
+		var d dump
+		if dumped != nil {
+			d = <-dumped
+		} else {
+			d.socks, d.err = dumpSockDiag(f)
+		}
+		snap.Sockets, err = d.socks, d.err
 		if err != nil {
 			snap.Fallback = err.Error()
 		}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
@@ -52,6 +53,12 @@ func scanFDsBPF(proc string, want map[uint64]struct{}) (fdScan, error) {
 		return fdScan{}, err
 	}
 	return fdScan{holders: holders, unreadable: unseen}, nil
+}
+
+// prefetchKernelBTF decodes the kernel's BTF in the background, into
+// cilium/ebpf's cache, where loadHolderIters will find it (or wait for it).
+func prefetchKernelBTF() {
+	go btf.LoadKernelSpec() //nolint:errcheck // the load reports the error
 }
 
 // loadHolderIters loads the iterators of bpf/holders.c, with the wanted

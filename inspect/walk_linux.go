@@ -19,38 +19,65 @@ import (
 // holders with BPF").
 const breakEvenFiles = 12000
 
-// findHolders finds which processes hold the sockets in want, by the BPF
-// iterator where it is allowed and pays off, else by walking /proc; it
-// says which path ran and why the other was not taken. A BPF load that
-// fails falls back to /proc: the failure is only recorded in Why.
-func (s System) findHolders(want map[uint64]struct{}) (fdScan, Walk, error) {
+// holderWalk is the way holders are to be found, chosen before the tables
+// are read: when it is the BPF iterator, the kernel's BTF (the loader's
+// fixed cost) is decoded meanwhile, on another core.
+type holderWalk struct {
+	s     System
+	bpf   bool   // the BPF iterator may run, and pays off
+	why   string // why the path that runs was taken, or why BPF was not
+	files int    // open files on the host, in auto mode
+	err   error
+}
+
+// startHolderWalk chooses how holders will be found: by the BPF iterator
+// where it is allowed and pays off, else by walking /proc.
+func (s System) startHolderWalk() *holderWalk {
+	w := &holderWalk{s: s}
 	mode, forced, err := s.walkMode()
-	if err != nil || len(want) == 0 {
-		return fdScan{}, Walk{}, err
+	if err != nil {
+		w.err = err
+		return w
 	}
-	why := forced
+	w.why = forced
 	if mode != WalkProc {
-		var files int
-		if files, why = s.bpfRefusal(mode); why == "" {
-			scan, err := scanFDsBPF(s.proc, want)
-			if err == nil {
-				why = forced
-				if mode == WalkAuto {
-					why = fmt.Sprintf("%d open files, over %d", files, breakEvenFiles)
-				}
-				return scan, Walk{Path: WalkBPF, Why: why}, nil
+		var why string
+		if w.files, why = s.bpfRefusal(mode); why != "" {
+			w.why = why
+		} else {
+			w.bpf = true
+			if mode == WalkAuto {
+				w.why = fmt.Sprintf("%d open files, over %d", w.files, breakEvenFiles)
 			}
-			why = "bpf failed: " + strings.Join(strings.Fields(err.Error()), " ")
-			if errors.Is(err, unix.EPERM) { // cilium/ebpf blames MEMLOCK for any EPERM
-				why = "bpf refused: operation not permitted"
-			}
+			prefetchKernelBTF()
 		}
 	}
-	pids, err := listPIDs(s.proc)
-	if err != nil {
-		return fdScan{}, Walk{}, fmt.Errorf("list processes in %s: %w", s.proc, err)
+	return w
+}
+
+// find finds which processes hold the sockets in want, and says which
+// path ran and why the other was not taken. A BPF load that fails falls
+// back to /proc: the failure is only recorded in Why.
+func (w *holderWalk) find(want map[uint64]struct{}) (fdScan, Walk, error) {
+	if w.err != nil || len(want) == 0 {
+		return fdScan{}, Walk{}, w.err
 	}
-	return scanFDs(s.proc, pids, want), Walk{Path: WalkProc, Why: why}, nil
+	why := w.why
+	if w.bpf {
+		scan, err := scanFDsBPF(w.s.proc, want)
+		if err == nil {
+			return scan, Walk{Path: WalkBPF, Why: why}, nil
+		}
+		why = "bpf failed: " + strings.Join(strings.Fields(err.Error()), " ")
+		if errors.Is(err, unix.EPERM) { // cilium/ebpf blames MEMLOCK for any EPERM
+			why = "bpf refused: operation not permitted"
+		}
+	}
+	pids, err := listPIDs(w.s.proc)
+	if err != nil {
+		return fdScan{}, Walk{}, fmt.Errorf("list processes in %s: %w", w.s.proc, err)
+	}
+	return scanFDs(w.s.proc, pids, want), Walk{Path: WalkProc, Why: why}, nil
 }
 
 // walkMode is s.walk, or else WHOPORT_WALK, or else auto; forced says who
