@@ -221,13 +221,25 @@ func TestWalksAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	viaProc := scanFDs("/proc", pids, want)
-	viaBPF, err := scanFDsBPF("/proc", want)
-	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
-		t.Skipf("the kernel refuses the iterator: %v", err)
+	// One iterator over every process, and one per process on two workers.
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			viaBPF, err := scanFDsBPFOn("/proc", want, workers)
+			if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
+				t.Skipf("the kernel refuses the iterator: %v", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			walksAgree(t, viaProc, viaBPF, a, b, r1, r2, thread, zombie)
+		})
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// walksAgree compares the holders the two walks found of the children's
+// sockets.
+func walksAgree(t *testing.T, viaProc, viaBPF fdScan, a, b, r1, r2, thread, zombie *walkChild) {
+	t.Helper()
 	// What neither could see: processes whose descriptors are unreadable,
 	// or that the kernel hides from the iterators (pid 1 in some sandboxes).
 	if !slices.Equal(viaBPF.unreadable, viaProc.unreadable) {
@@ -317,5 +329,33 @@ func BenchmarkLoadBPF(b *testing.B) {
 		}
 		it.Close()
 		objs.Close()
+	}
+}
+
+// TestIterPerProcess: the kernel is asked to iterate one process's
+// threads where it can (Linux 6.1), and whoport knows when it can: a
+// kernel that ignored the pid would walk every process once for each.
+func TestIterPerProcess(t *testing.T) {
+	needBPF(t)
+	objs, err := loadHolderIters(map[uint64]struct{}{1: {}})
+	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
+		t.Skipf("the kernel refuses the iterator: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer objs.Close()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	release := unix.ByteSliceToString(u.Release[:])
+	var major, minor int
+	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("kernel release %q: %v", release, err)
+	}
+	want := major > 6 || (major == 6 && minor >= 1)
+	if got := iterPerProcess(objs.Tasks); got != want {
+		t.Errorf("kernel %s: iterPerProcess = %v, want %v", release, got, want)
 	}
 }
