@@ -75,6 +75,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 	out := bufio.NewWriter(sink) // a listing is thousands of lines: one write, not one each
 	a.stdout = out
 	root := a.rootCommand()
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// What completes each flag and argument matters to the shell's
+		// requests only, and costs half of building the commands.
+		a.addCompletions(root)
+	}
 	root.SetArgs(killHabits(args))
 	root.SetOut(out)
 	root.SetErr(a.stderr)
@@ -303,7 +308,6 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 	o.flags(root)
 	root.AddCommand(a.subcommands()...)
 	root.SetHelpCommand(helpCommand(root))
-	a.addCompletions(root)
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Args = cobra.ArbitraryArgs

@@ -5,18 +5,25 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 )
 
+// The regular expressions are compiled when first used, not at start:
+// most runs use none of them.
 var (
-	negativeArg = regexp.MustCompile(`in (-\d\S*)$`)
+	negativeArg = lazyRegexp(`in (-\d\S*)$`)
 	// badFlagValue is pflag's "invalid argument "abc" for "-p, --pid" flag: strconv.ParseInt: …".
-	badFlagValue = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag: `)
+	badFlagValue = lazyRegexp(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag: `)
 	// goWords are the Go library's words in a parse error.
-	goWords = regexp.MustCompile(`strconv|time: |parsing|invalid syntax`)
+	goWords = lazyRegexp(`strconv|time: |parsing|invalid syntax`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // flagValues say what each flag that takes a typed value wants.
 var flagValues = map[string]string{
@@ -30,12 +37,12 @@ var flagValues = map[string]string{
 // does not parse says what the flag wants.
 func flagError(_ *cobra.Command, err error) error {
 	msg := err.Error()
-	if m := negativeArg.FindStringSubmatch(msg); m != nil {
+	if m := negativeArg().FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("invalid port %q: ports are numbers from 1 to 65535", m[1])
 	}
-	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+	if m := badFlagValue().FindStringSubmatch(msg); m != nil {
 		want, ok := msg[len(m[0]):], true // our own flag types say it plainly (flagvalues.go)
-		if goWords.MatchString(want) {
+		if goWords().MatchString(want) {
 			want, ok = flagValues[m[2]]
 		}
 		if !ok {
@@ -82,7 +89,7 @@ func closeCommand(root *cobra.Command, word string) string {
 }
 
 // killSignal is kill(1)'s way to give a signal: -9, -KILL, -SIGKILL.
-var killSignal = regexp.MustCompile(`^-([0-9]{1,2}|[A-Z]+[0-9]*)$`)
+var killSignal = lazyRegexp(`^-([0-9]{1,2}|[A-Z]+[0-9]*)$`)
 
 // killHabits rewrites "whoport kill -9 PORT" as "whoport kill --signal=9
 // PORT": the habit of kill(1), which flags would take for a bad flag.
@@ -93,7 +100,7 @@ func killHabits(args []string) []string {
 	}
 	out := slices.Clone(args)
 	for j := i + 1; j < len(out) && out[j] != "--"; j++ {
-		if m := killSignal.FindStringSubmatch(out[j]); m != nil {
+		if m := killSignal().FindStringSubmatch(out[j]); m != nil {
 			out[j] = "--signal=" + m[1]
 		}
 	}
