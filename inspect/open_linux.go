@@ -59,9 +59,13 @@ func showsSelf(root string) bool {
 }
 
 // selfIdentity reads who this process is: its effective uid, and from
-// /proc/self/status its capabilities.
+// /proc/self/status its capabilities, which matter to a user other than
+// root only (Identity.Privileged).
 func selfIdentity() Identity {
 	id := Identity{EUID: uint32(os.Geteuid())}
+	if id.Root() {
+		return id
+	}
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		id.NetBindService = netBindService(b)
 	}

@@ -41,6 +41,7 @@ type Identity struct {
 	EUID uint32
 	// NetBindService reports CAP_NET_BIND_SERVICE in the effective set:
 	// the process may bind ports below net.ipv4.ip_unprivileged_port_start.
+	// Open does not read it for root, who may anyway.
 	NetBindService bool
 }
 
