@@ -219,7 +219,7 @@ func receiveSockDiag(fd int, buf []byte, seq uint32, t netTable, socks []Socket,
 					// Double: append grows a big slice by a quarter at a time,
 					// and a listing's thousands of sockets would be copied
 					// five times over.
-					socks = slices.Grow(socks, max(len(socks), 64))
+					socks = slices.Grow(socks, max(len(socks), 4))
 				}
 				socks = append(socks, s)
 			}

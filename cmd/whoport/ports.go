@@ -191,15 +191,18 @@ func (o *portOptions) filtering(cmd *cobra.Command) bool {
 // socket, the sockets that are on it all the same (from the tables
 // alone), so that a filtered-out port is never called free.
 func unfiltered(sys inspect.System, qs []inspect.Query, netns string, kept []inspect.Socket) (map[uint16][]inspect.Socket, error) {
+	shown := map[uint16]bool{}
+	for _, s := range kept {
+		shown[s.Local.Port()] = true
+	}
+	if !slices.ContainsFunc(qs, func(q inspect.Query) bool { return !showsSome(shown, q.First, q.Last) }) {
+		return nil, nil // every query shows a socket: no table to read again
+	}
 	f := inspect.Matcher(qs, false)
 	f.Netns, f.OthersListening = netns, true
 	all, err := sys.Tables(f)
 	if err != nil {
 		return nil, err
-	}
-	shown := map[uint16]bool{}
-	for _, s := range kept {
-		shown[s.Local.Port()] = true
 	}
 	out := map[uint16][]inspect.Socket{}
 	for _, s := range all.Sockets {
@@ -208,6 +211,16 @@ func unfiltered(sys inspect.System, qs []inspect.Query, netns string, kept []ins
 		}
 	}
 	return out, nil
+}
+
+// showsSome reports whether a port from first to last is shown.
+func showsSome(shown map[uint16]bool, first, last uint16) bool {
+	for p := range shown {
+		if p >= first && p <= last {
+			return true
+		}
+	}
+	return false
 }
 
 // snapshotNotes adds what the command must say of how the snapshot was
