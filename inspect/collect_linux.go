@@ -41,9 +41,15 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			}
 		}
 	}
-	var walk *holderWalk
-	if len(f.PIDs) == 0 && !f.NoHolders {
-		walk = s.startHolderWalk() // walk_linux.go
+	var (
+		walk *holderWalk
+		dnat <-chan dnatRead
+	)
+	if !f.NoHolders {
+		dnat = s.startDNAT(f, false) // collect_netns_linux.go
+		if len(f.PIDs) == 0 {
+			walk = s.startHolderWalk() // walk_linux.go
+		}
 	}
 	snap, found, err := s.tables(f)
 	if err != nil {
@@ -71,7 +77,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	snap.Unreadable = scan.unreadable
 	snap.Sockets = slices.DeleteFunc(snap.Sockets, func(sk Socket) bool { return !f.MatchHeld(&sk) })
 	if !f.NoHolders { // who has the sockets no process holds needs the holders first
-		s.annotate(snap, f, found, len(scan.unreadable) > 0 || s.hidepid != "")
+		s.annotate(snap, f, found, len(scan.unreadable) > 0 || s.hidepid != "", dnat)
 	}
 	reg := s.Registry()
 	for i := range snap.Sockets {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/whoport/whoport/services"
 )
@@ -36,7 +37,7 @@ func (s System) planNetns(snap *Snapshot, scope string) (found netnsFound, host 
 // process holds (the kernel, with the device where one owns the socket;
 // nobody, for orphans), where published ports go, and which NAT rules of
 // whoport's own namespace send the filter's ports elsewhere.
-func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreadable bool) {
+func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreadable bool, dnat <-chan dnatRead) {
 	markHolderless(snap.Sockets, someUnreadable)
 	if s.live {
 		s.nameKernelSockets(snap.Sockets)
@@ -50,15 +51,15 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 		}
 	}
 	hostIn := slices.ContainsFunc(snap.Namespaces, func(n *Netns) bool { return n.Host })
-	aboutHolders := len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0 // a rule has no holder to match
-	if f.DNAT && hostIn && s.live && !aboutHolders {
-		hostAddrs := netnsAddrs(s.proc, "self")
-		local := func(a netip.Addr) bool { return a.IsLoopback() || slices.Contains(hostAddrs, a) }
-		rules, err := readDNAT(local)
-		if err != nil {
-			snap.DNATSkipped = dnatSkipped(err)
+	if f.DNAT && hostIn && s.live && !f.aboutHolders() {
+		if dnat == nil { // a scope that named whoport's own namespace
+			dnat = s.startDNAT(f, true)
 		}
-		for _, r := range rules {
+		d := <-dnat
+		if d.err != nil {
+			snap.DNATSkipped = dnatSkipped(d.err)
+		}
+		for _, r := range d.rules {
 			if f.wantsDNAT(r) {
 				snap.DNAT = append(snap.DNAT, r)
 			}
@@ -72,6 +73,46 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 	}
 	w := &netnsWhere{sys: s, found: found}
 	markForwards(snap.Sockets, snap.DNAT, w)
+}
+
+// aboutHolders reports whether the filter has conditions on holders, which
+// a NAT rule, having none, cannot meet.
+func (f *Filter) aboutHolders() bool {
+	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0
+}
+
+// dnatRead is what reading the NAT rules gave.
+type dnatRead struct {
+	rules []DNATRule
+	err   error
+}
+
+// startDNAT reads the NAT rules of whoport's own namespace in the
+// background, while the tables and the holders are read, when annotate
+// will want them: for a scope with that namespace in it (or, with
+// hostIn, one found to have it). It gives nil when it will not.
+func (s System) startDNAT(f Filter, hostIn bool) <-chan dnatRead {
+	hostIn = hostIn || f.Netns == "" || f.Netns == NetnsHost || f.Netns == NetnsAll
+	if !f.DNAT || !s.live || !hostIn || f.aboutHolders() {
+		return nil
+	}
+	ch := make(chan dnatRead, 1)
+	go func() {
+		var addrs []netip.Addr
+		var once sync.Once
+		local := func(a netip.Addr) bool {
+			if a.IsLoopback() {
+				return true
+			}
+			// thread-self: another goroutine's locked thread may be in
+			// another namespace (netlinkIn), and it may be the first.
+			once.Do(func() { addrs = netnsAddrs(s.proc, "thread-self") })
+			return slices.Contains(addrs, a)
+		}
+		rules, err := readDNAT(local)
+		ch <- dnatRead{rules, err}
+	}()
+	return ch
 }
 
 // needsWhere reports whether a published port or a NAT rule needs the
