@@ -359,3 +359,31 @@ func TestIterPerProcess(t *testing.T) {
 		t.Errorf("kernel %s: iterPerProcess = %v, want %v", release, got, want)
 	}
 }
+
+// TestCompleteEarly: a socket that an early walk could not have seen (it
+// was made after the walk passed its holder) is looked for again before
+// it is left without a holder; the others keep what the walk found.
+func TestCompleteEarly(t *testing.T) {
+	s, err := Open("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := startWalkChild(t, "reuseport", "0")
+	late := startWalkChild(t, "reuseport", "0")
+	pids, err := listPIDs("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The early walk as it would be had late's socket come after it.
+	early := earlyWalk{pids: pids, scan: fdScan{holders: map[uint64][]int32{seen.inode: {seen.pid}}}}
+	scan := s.completeEarly(early, map[uint64]struct{}{seen.inode: {}, late.inode: {}})
+	if got := scan.holders[seen.inode]; !slices.Equal(got, []int32{seen.pid}) {
+		t.Errorf("socket the walk saw: holders %v, want [%d]", got, seen.pid)
+	}
+	if got := scan.holders[late.inode]; !slices.Equal(got, []int32{late.pid}) {
+		t.Errorf("socket made after the walk: holders %v, want [%d]", got, late.pid)
+	}
+	if len(scan.holders) != 2 {
+		t.Errorf("holders of %d sockets, want the 2 asked about: %v", len(scan.holders), scan.holders)
+	}
+}

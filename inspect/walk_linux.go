@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,24 @@ type holderWalk struct {
 	why   string // why the path that runs was taken, or why BPF was not
 	files int    // open files on the host, in auto mode
 	err   error
+	// early is the /proc walk of every socket, started beside the tables
+	// on a small host (see earlyWalkFiles).
+	early <-chan earlyWalk
 }
+
+// earlyWalk is what a /proc walk of every process found of every socket.
+type earlyWalk struct {
+	pids []int32
+	scan fdScan
+	err  error
+}
+
+// earlyWalkFiles is the host size, in open files, under which the /proc
+// walk starts with the tables instead of after them and looks at every
+// socket, not only those the tables kept: it then costs about what the
+// walk would anyway (a readlink per descriptor), and runs on a core of
+// its own while the kernel dumps the tables.
+const earlyWalkFiles = 2000
 
 // startHolderWalk chooses how holders will be found: by the BPF iterator
 // where it is allowed and pays off, else by walking /proc.
@@ -52,6 +70,19 @@ func (s System) startHolderWalk() *holderWalk {
 			prefetchKernelBTF()
 		}
 	}
+	if !w.bpf && s.live {
+		if w.files == 0 {
+			w.files, _ = s.OpenFiles()
+		}
+		if w.files > 0 && w.files < earlyWalkFiles {
+			ch := make(chan earlyWalk, 1)
+			go func() {
+				pids, err := listPIDs(s.proc)
+				ch <- earlyWalk{pids, scanFDs(s.proc, pids, nil), err}
+			}()
+			w.early = ch
+		}
+	}
 	return w
 }
 
@@ -73,11 +104,46 @@ func (w *holderWalk) find(want map[uint64]struct{}) (fdScan, Walk, error) {
 			why = "bpf refused: operation not permitted"
 		}
 	}
+	if w.early != nil {
+		if e := <-w.early; e.err == nil {
+			return w.s.completeEarly(e, want), Walk{Path: WalkProc, Why: why}, nil
+		}
+	}
 	pids, err := listPIDs(w.s.proc)
 	if err != nil {
 		return fdScan{}, Walk{}, fmt.Errorf("list processes in %s: %w", w.s.proc, err)
 	}
 	return scanFDs(w.s.proc, pids, want), Walk{Path: WalkProc, Why: why}, nil
+}
+
+// completeEarly keeps, of an early walk, the holders of the sockets in
+// want. A socket made after the walk passed its holder, and before the
+// tables were read, would have none: the sockets left without one are
+// looked for again, in a walk for them alone, before anything is
+// concluded of them (that the kernel holds them, or a hidden process).
+func (s System) completeEarly(e earlyWalk, want map[uint64]struct{}) fdScan {
+	scan := fdScan{holders: make(map[uint64][]int32, len(want)), unreadable: e.scan.unreadable}
+	missing := make(map[uint64]struct{})
+	for inode := range want {
+		if ps, ok := e.scan.holders[inode]; ok {
+			scan.holders[inode] = ps
+		} else {
+			missing[inode] = struct{}{}
+		}
+	}
+	if len(missing) == 0 {
+		return scan
+	}
+	pids, err := listPIDs(s.proc)
+	if err != nil {
+		return scan
+	}
+	again := scanFDs(s.proc, pids, missing)
+	for inode, ps := range again.holders {
+		scan.holders[inode] = ps
+	}
+	scan.unreadable = slices.Compact(slices.Sorted(slices.Values(slices.Concat(scan.unreadable, again.unreadable))))
+	return scan
 }
 
 // walkMode is s.walk, or else WHOPORT_WALK, or else auto; forced says who
