@@ -16,10 +16,14 @@
 //     and ports applied by the kernel; any other root, or a host that
 //     refuses netlink, is read from PROC/net/{tcp,tcp6,udp,udp6}
 //     (net_tcp.go). Holders are found by a BPF iterator that walks every
-//     descriptor table in the kernel, on a big host where that is allowed
+//     descriptor table in the kernel, one process at a time on every core
+//     where the kernel allows, on a big host where that is allowed
 //     (walk_linux.go, walk_bpf_linux.go, bpf/holders.c), else in one
-//     parallel walk of PROC/*/fd (fd_linux.go), narrowed to the named
-//     processes for [Filter.PIDs]; [Snapshot.Walk] says which. Process
+//     parallel walk of PROC/*/fd (fd_linux.go), which on a small host runs
+//     beside the dump; for [Filter.PIDs] the named processes are read
+//     first and the tables keep only their sockets; [Snapshot.Walk] says
+//     which. What does not depend on the tables (the kernel's BTF, the
+//     namespaces, the NAT rules) is read in the background meanwhile. Process
 //     details come from PROC/PID/{status,comm,exe,cmdline,stat,cgroup,
 //     environ} (process_linux.go, stat_linux.go, cgroup.go).
 //     [Filter.Netns] adds other network namespaces, found from
