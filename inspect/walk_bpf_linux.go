@@ -105,6 +105,9 @@ func readIterEach(prog *ebpf.Program, pids []int32, workers int, add func([]byte
 					found, err = readAll(fd, buf, found)
 					unix.Close(fd)
 				}
+				if vanished(err) {
+					err = nil // exited since it was listed (this kernel iterates nothing for it)
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -358,6 +358,19 @@ func TestIterPerProcess(t *testing.T) {
 	if got := iterPerProcess(objs.Tasks); got != want {
 		t.Errorf("kernel %s: iterPerProcess = %v, want %v", release, got, want)
 	}
+	if !want {
+		return
+	}
+	// A process that exits between the listing and its iterator is
+	// skipped, not an error that would send the whole walk to /proc.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	err = readIterEach(objs.Holders, []int32{int32(gone.Process.Pid), int32(os.Getpid())}, 2, func([]byte) {})
+	if err != nil {
+		t.Errorf("a pid that exited: %v", err)
+	}
 }
 
 // TestCompleteEarly: a socket that an early walk could not have seen (it
