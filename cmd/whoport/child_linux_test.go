@@ -245,6 +245,7 @@ func childMarker(t testing.TB) string {
 type child struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	out   *bufio.Scanner // what the child writes after "ready"
 	pid   int32
 	said  map[string]string
 }
@@ -288,10 +289,9 @@ func launch(cmd *exec.Cmd, mode string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{cmd: cmd, stdin: stdin, pid: int32(cmd.Process.Pid), said: map[string]string{}}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
+	c := &child{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout), pid: int32(cmd.Process.Pid), said: map[string]string{}}
+	for c.out.Scan() {
+		line := c.out.Text()
 		if line == "ready" {
 			return c, nil
 		}

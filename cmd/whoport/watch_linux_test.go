@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,55 +44,15 @@ func toggleMain() int {
 	return 0
 }
 
-// toggler is a running toggle child, told what to do through its stdin.
-type toggler struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines *bufio.Scanner
-	pid   int32
-	first string
-}
-
-func startToggler(t *testing.T) *toggler {
-	t.Helper()
-	cmd := childCommand(os.Args[0], childMarker(t), "toggle", "")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &toggler{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), pid: int32(cmd.Process.Pid)}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	for c.lines.Scan() {
-		k, v, _ := strings.Cut(c.lines.Text(), " ")
-		switch k {
-		case "ready":
-			return c
-		case "first":
-			c.first = v
-		case "error":
-			t.Fatalf("toggle child: %s", v)
-		}
-	}
-	t.Fatal("toggle child exited before it was ready")
-	return nil
-}
-
-// do tells the child to open or close its second listener, and gives
-// what it answered, and when.
-func (c *toggler) do(t *testing.T, what string) (string, time.Time) {
+// do tells a toggle child to open or close its second listener, and
+// gives what it answered, and when.
+func (c *child) do(t *testing.T, what string) (string, time.Time) {
 	t.Helper()
 	fmt.Fprintln(c.stdin, what)
-	if !c.lines.Scan() {
+	if !c.out.Scan() {
 		t.Fatalf("toggle child: no answer to %s", what)
 	}
-	return c.lines.Text(), time.Now()
+	return c.out.Text(), time.Now()
 }
 
 // line is a line watch wrote, and when it was read.
@@ -108,7 +66,7 @@ type line struct {
 // went, each within a second of the change, one JSON object per line,
 // naming the child as the holder.
 func TestWatchJSON(t *testing.T) {
-	c := startToggler(t)
+	c := holdSockets(t, "toggle", "")
 	cmd := whoportCmd("watch", "--json", "-p", fmt.Sprint(c.pid), "--timeout", "60s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -145,7 +103,7 @@ func TestWatchJSON(t *testing.T) {
 		return watchEventJSON{}, time.Time{}
 	}
 	ev, _ := next("the first listener")
-	if ev.Event != "present" || fmt.Sprint(ev.Socket.Local.Port) != c.first || ev.Socket.State != "LISTEN" || !heldBy(ev, c.pid) {
+	if ev.Event != "present" || fmt.Sprint(ev.Socket.Local.Port) != c.said["first"] || ev.Socket.State != "LISTEN" || !heldBy(ev, c.pid) {
 		t.Fatalf("first line: got %+v, want the child's first listener, present, held by %d", ev, c.pid)
 	}
 	answer, opened := c.do(t, "open")
@@ -186,7 +144,7 @@ func heldBy(ev watchEventJSON, pid int32) bool {
 // changes: the child's second listener, new then gone, after the first,
 // present.
 func TestWatchText(t *testing.T) {
-	c := startToggler(t)
+	c := holdSockets(t, "toggle", "")
 	var (
 		mu   sync.Mutex
 		done = make(chan result, 1)
@@ -211,7 +169,7 @@ func TestWatchText(t *testing.T) {
 	}
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	pid := strconv.Itoa(int(c.pid))
-	want := []string{"present tcp 127.0.0.1:" + c.first + " LISTEN pid " + pid, "new tcp 127.0.0.1:" + port + " LISTEN pid " + pid, "gone tcp 127.0.0.1:" + port + " LISTEN pid " + pid}
+	want := []string{"present tcp 127.0.0.1:" + c.said["first"] + " LISTEN pid " + pid, "new tcp 127.0.0.1:" + port + " LISTEN pid " + pid, "gone tcp 127.0.0.1:" + port + " LISTEN pid " + pid}
 	if r.code != 0 || len(got) != len(want) {
 		t.Fatalf("exit %d, stderr %q, lines:\n%s\nwant exit 0 and %d lines", r.code, r.stderr, out.String(), len(want))
 	}
@@ -224,8 +182,8 @@ func TestWatchText(t *testing.T) {
 
 // TestWatchTimeout: nothing changes: exit 1 after --timeout.
 func TestWatchTimeout(t *testing.T) {
-	c := startToggler(t)
-	r := runIn("watch", "-p", fmt.Sprint(c.pid), "--timeout", "300ms", "tcp:"+c.first)
+	c := holdSockets(t, "toggle", "")
+	r := runIn("watch", "-p", fmt.Sprint(c.pid), "--timeout", "300ms", "tcp:"+c.said["first"])
 	if r.code != 1 || !strings.Contains(r.stdout, "present") || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("exit %d, stdout %q; want exit 1 and the present listener alone", r.code, r.stdout)
 	}
