@@ -104,7 +104,7 @@ func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 		err   error
 	}
 	var dumped chan dump
-	if s.live && (f.Netns == "" || f.Netns == NetnsHost || f.Netns == NetnsAll) {
+	if s.live && hasOwn(f.Netns) {
 		// Whoport's own namespace is in these scopes: its tables are dumped
 		// while the others are looked for, a readlink per process.
 		dumped = make(chan dump, 1)

@@ -81,6 +81,11 @@ func (f *Filter) aboutHolders() bool {
 	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0
 }
 
+// hasOwn reports whether scope includes whoport's own namespace whatever
+// namespaces are found: "", "host" and "all" do (a name or a pid may too,
+// once resolved).
+func hasOwn(scope string) bool { return scope == "" || scope == NetnsHost || scope == NetnsAll }
+
 // dnatRead is what reading the NAT rules gave.
 type dnatRead struct {
 	rules []DNATRule
@@ -92,8 +97,7 @@ type dnatRead struct {
 // will want them: for a scope with that namespace in it (or, with
 // hostIn, one found to have it). It gives nil when it will not.
 func (s System) startDNAT(f Filter, hostIn bool) <-chan dnatRead {
-	hostIn = hostIn || f.Netns == "" || f.Netns == NetnsHost || f.Netns == NetnsAll
-	if !f.DNAT || !s.live || !hostIn || f.aboutHolders() {
+	if !f.DNAT || !s.live || !(hostIn || hasOwn(f.Netns)) || f.aboutHolders() {
 		return nil
 	}
 	ch := make(chan dnatRead, 1)

@@ -383,12 +383,8 @@ func TestCompleteEarly(t *testing.T) {
 	}
 	seen := startWalkChild(t, "reuseport", "0")
 	late := startWalkChild(t, "reuseport", "0")
-	pids, err := listPIDs("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The early walk as it would be had late's socket come after it.
-	early := earlyWalk{pids: pids, scan: fdScan{holders: map[uint64][]int32{seen.inode: {seen.pid}}}}
+	early := earlyWalk{scan: fdScan{holders: map[uint64][]int32{seen.inode: {seen.pid}}}}
 	scan := s.completeEarly(early, map[uint64]struct{}{seen.inode: {}, late.inode: {}})
 	if got := scan.holders[seen.inode]; !slices.Equal(got, []int32{seen.pid}) {
 		t.Errorf("socket the walk saw: holders %v, want [%d]", got, seen.pid)

@@ -24,11 +24,10 @@ const breakEvenFiles = 12000
 // are read: when it is the BPF iterator, the kernel's BTF (the loader's
 // fixed cost) is decoded meanwhile, on another core.
 type holderWalk struct {
-	s     System
-	bpf   bool   // the BPF iterator may run, and pays off
-	why   string // why the path that runs was taken, or why BPF was not
-	files int    // open files on the host, in auto mode
-	err   error
+	s   System
+	bpf bool   // the BPF iterator may run, and pays off
+	why string // why the path that runs was taken, or why BPF was not
+	err error
 	// early is the /proc walk of every socket, started beside the tables
 	// on a small host (see earlyWalkFiles).
 	early <-chan earlyWalk
@@ -36,7 +35,6 @@ type holderWalk struct {
 
 // earlyWalk is what a /proc walk of every process found of every socket.
 type earlyWalk struct {
-	pids []int32
 	scan fdScan
 	err  error
 }
@@ -58,27 +56,28 @@ func (s System) startHolderWalk() *holderWalk {
 		return w
 	}
 	w.why = forced
+	files := 0 // open files on the host, counted in auto mode
 	if mode != WalkProc {
 		var why string
-		if w.files, why = s.bpfRefusal(mode); why != "" {
+		if files, why = s.bpfRefusal(mode); why != "" {
 			w.why = why
 		} else {
 			w.bpf = true
 			if mode == WalkAuto {
-				w.why = fmt.Sprintf("%d open files, over %d", w.files, breakEvenFiles)
+				w.why = fmt.Sprintf("%d open files, over %d", files, breakEvenFiles)
 			}
 			prefetchKernelBTF()
 		}
 	}
 	if !w.bpf && s.live {
-		if w.files == 0 {
-			w.files, _ = s.OpenFiles()
+		if files == 0 {
+			files, _ = s.OpenFiles()
 		}
-		if w.files > 0 && w.files < earlyWalkFiles {
+		if files > 0 && files < earlyWalkFiles {
 			ch := make(chan earlyWalk, 1)
 			go func() {
 				pids, err := listPIDs(s.proc)
-				ch <- earlyWalk{pids, scanFDs(s.proc, pids, nil), err}
+				ch <- earlyWalk{scanFDs(s.proc, pids, nil), err}
 			}()
 			w.early = ch
 		}
