@@ -24,7 +24,7 @@ func (o *shapeOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	boolVar(f, &o.noHeader, "no-header", "leave out the listing's header line and closing count")
 	f.StringVar(&o.sortBy, "sort", "port", "order the sockets by `KEY`: port, pid, proc (the holder's name) or state")
-	f.StringSliceVarP(&o.columns, "columns", "o", nil, "the listing's `COLUMNS`, in order: "+strings.Join(columnNames(), ","))
+	listVar(f, &o.columns, "columns", "o", true, "the listing's `COLUMNS`, in order: "+strings.Join(columnNames(), ","))
 }
 
 // shaped reports whether a flag asked for the listing's shape: then a
