@@ -42,6 +42,7 @@ type app struct {
 	colorMode string
 	format    string
 	json      bool
+	version   bool
 
 	sys     *inspect.System // opened on first use
 	outcome outcome         // what the command that ran concluded
@@ -74,7 +75,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	sink := &errWriter{w: a.stdout}
 	out := bufio.NewWriter(sink) // a listing is thousands of lines: one write, not one each
 	a.stdout = out
-	root := a.rootCommand()
+	root := a.commandsFor(args)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		// What completes each flag and argument matters to the shell's
 		// requests only, and costs half of building the commands.
@@ -266,7 +267,48 @@ func (a *app) command(c *cobra.Command, formats string, run func(cmd *cobra.Comm
 	return c
 }
 
+// rootCommand is whoport's whole tree of commands.
 func (a *app) rootCommand() *cobra.Command {
+	return a.newRoot(func(string) bool { return true })
+}
+
+// commandsFor builds the commands a run with args needs: the root, and
+// the subcommands args name, one of which is the one that runs. Help and
+// completion show every command, and get them all. Building one is most
+// of what a run of lookup or --version does besides starting: its flags
+// and their maps, cold code and memory.
+func (a *app) commandsFor(args []string) *cobra.Command {
+	for _, arg := range args {
+		if showsCommands(arg) {
+			return a.rootCommand()
+		}
+	}
+	return a.newRoot(func(name string) bool { return slices.Contains(args, name) })
+}
+
+// showsCommands reports whether arg may ask for help or completion: the
+// words, or -h alone or among other one-letter flags.
+func showsCommands(arg string) bool {
+	switch arg {
+	case "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	short := strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "--")
+	return strings.HasPrefix(arg, "--help") || short && strings.Contains(arg, "h")
+}
+
+// unbuilt stands for a subcommand a run does not need: it has its name,
+// for cobra to tell it from a query and to suggest it for a typo, and is
+// never run (commandsFor builds every subcommand args name).
+func unbuilt(name string) *cobra.Command {
+	return &cobra.Command{Use: name, DisableFlagParsing: true, RunE: func(*cobra.Command, []string) error {
+		return fmt.Errorf("internal error: whoport %s was not built", name)
+	}}
+}
+
+// newRoot makes the root command, and its subcommands: built if build
+// says so, else unbuilt.
+func (a *app) newRoot(build func(name string) bool) *cobra.Command {
 	var o portOptions
 	root := a.command(&cobra.Command{
 		Use:   "whoport [flags] [PORT|ADDR:PORT|RANGE|SERVICE]...",
@@ -289,8 +331,11 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       versionLine(),
 	}, "text,json,tsv,prom", func(cmd *cobra.Command, args []string) (outcome, error) {
+		if a.version {
+			fmt.Fprintln(a.stdout, versionLine())
+			return outcome{}, nil
+		}
 		if len(args) > 0 {
 			if sub := closeCommand(cmd, args[0]); sub != "" && !isQuery(args[0]) {
 				return outcome{}, fmt.Errorf("unknown command %q: did you mean whoport %s?", args[0], sub)
@@ -298,18 +343,27 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		}
 		return a.ports(cmd, args, o)
 	})
-	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
+	// cobra's own --version would read the build info on every run, and
+	// print it through text/template.
+	root.Flags().BoolVarP(&a.version, "version", "v", false, "version for whoport")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
 	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, tsv (the listing) or prom (the listing, audit)")
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
 	o.flags(root)
-	root.AddCommand(a.subcommands()...)
+	for _, sub := range a.subcommands() {
+		if build(sub.name) {
+			root.AddCommand(sub.build())
+		} else {
+			root.AddCommand(unbuilt(sub.name))
+		}
+	}
 	root.SetHelpCommand(helpCommand(root))
-	root.InitDefaultCompletionCmd()
-	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+	if build("completion") {
+		root.InitDefaultCompletionCmd()
+		c, _, _ := root.Find([]string{"completion"})
 		c.Args = cobra.ArbitraryArgs
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -317,8 +371,13 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 			}
 			return fmt.Errorf("unknown shell %q: use bash, zsh, fish or powershell", args[0])
 		}
+	} else {
+		root.AddCommand(unbuilt("completion")) // and cobra makes none
 	}
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if a.version && cmd == root {
+			return nil // whatever else is given, as cobra's --version did
+		}
 		switch a.colorMode {
 		case "auto", "always", "never":
 		default:
