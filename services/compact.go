@@ -24,6 +24,14 @@ const compactComment = `# IANA Service Name and Transport Protocol Port Number R
 # registry order within a port.
 `
 
+// The entries that cover more than one port are written twice: in their
+// place, and first, after rangePrefix in comments, so that a reader
+// looking up one port finds them without reading every line (lazy.go).
+const (
+	rangesComment = "# The entries that cover more than one port, also in their place below:\n"
+	rangePrefix   = "#="
+)
+
 // WriteTo writes r in the compact form that Parse reads, which the package
 // embeds (see the package documentation). The output depends only on r's
 // contents, so writing the same registry twice gives the same bytes.
@@ -37,29 +45,40 @@ func (r *Registry) WriteTo(w io.Writer) (int64, error) {
 	}
 	b = append(b, '\n')
 	b = append(b, compactComment...)
-	for _, e := range r.entries {
-		b = strconv.AppendUint(b, uint64(e.first), 10)
-		if e.last != e.first {
-			b = append(b, '-')
-			b = strconv.AppendUint(b, uint64(e.last), 10)
+	if len(r.ranges) > 0 {
+		b = append(b, rangesComment...)
+		for _, i := range r.ranges {
+			b = appendEntry(append(b, rangePrefix...), &r.entries[i])
 		}
-		b = append(b, '\t')
-		for i := range protoLetters {
-			if e.protos&(1<<i) != 0 {
-				b = append(b, protoLetters[i])
-			}
-		}
-		b = append(b, '\t', kindLetters[e.kind], '\t')
-		b = append(b, e.name...)
-		b = append(b, '\t')
-		b = append(b, e.desc...)
-		b = append(b, '\n')
+	}
+	for i := range r.entries {
+		b = appendEntry(b, &r.entries[i])
 	}
 	n, err := w.Write(b)
 	if err != nil {
 		return int64(n), fmt.Errorf("services: write registry: %w", err)
 	}
 	return int64(n), nil
+}
+
+// appendEntry appends e's line of the compact form to b.
+func appendEntry(b []byte, e *entry) []byte {
+	b = strconv.AppendUint(b, uint64(e.first), 10)
+	if e.last != e.first {
+		b = append(b, '-')
+		b = strconv.AppendUint(b, uint64(e.last), 10)
+	}
+	b = append(b, '\t')
+	for i := range protoLetters {
+		if e.protos&(1<<i) != 0 {
+			b = append(b, protoLetters[i])
+		}
+	}
+	b = append(b, '\t', kindLetters[e.kind], '\t')
+	b = append(b, e.name...)
+	b = append(b, '\t')
+	b = append(b, e.desc...)
+	return append(b, '\n')
 }
 
 // Parse reads a registry in the compact form that WriteTo writes.

@@ -21,11 +21,19 @@ func newDefault() *Registry {
 	if err != nil {
 		panic("services: embedded registry: " + err.Error()) // a bad go generate; tests catch it
 	}
-	body := text
-	for strings.HasPrefix(body, "#") { // the comments lead; lazy's search wants entry lines only
-		_, body, _ = strings.Cut(body, "\n")
+	l := &lazy{text: text, build: func() ([]entry, error) { return parseEntries(text) }}
+	for strings.HasPrefix(l.text, "#") { // the comments lead; lazy's search wants entry lines only
+		var line string
+		line, l.text, _ = strings.Cut(l.text, "\n")
+		if r, ok := strings.CutPrefix(line, rangePrefix); ok {
+			e, err := parseEntry(r)
+			if err != nil {
+				panic("services: embedded registry: " + err.Error())
+			}
+			l.ranges = append(l.ranges, e)
+		}
 	}
-	return &Registry{updated: date, lazy: &lazy{text: body, build: func() ([]entry, error) { return parseEntries(text) }}}
+	return &Registry{updated: date, lazy: l}
 }
 
 // Default returns IANA's registry as embedded in the package, dated Date.

@@ -28,6 +28,11 @@ func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("services: read local services: %w", err)
 	}
+	return r.withLocal(data), nil
+}
+
+// withLocal is WithLocal of the file's bytes.
+func (r *Registry) withLocal(data []byte) *Registry {
 	// The names r lacks are merged in when every entry is needed
 	// (lazy.go); until then Port parses the lines of its port alone.
 	build := func() ([]entry, error) {
@@ -45,7 +50,7 @@ func (r *Registry) WithLocal(etcServices io.Reader) (*Registry, error) {
 		}
 		return append(entries, rest...), nil
 	}
-	return &Registry{updated: r.updated, lazy: &lazy{base: r, localText: data, build: build}}, nil
+	return &Registry{updated: r.updated, lazy: &lazy{base: r, localText: data, build: build}}
 }
 
 // parseLocal parses data, in the format of /etc/services: the names for
@@ -143,16 +148,40 @@ func Host() *Registry { return hostRegistry() }
 // loadHost returns Default merged with the services file at path, or
 // Default if it cannot read the file.
 func loadHost(path string) *Registry {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
 		return Default()
+	}
+	return Default().withLocal(data)
+}
+
+// readFile reads the file at path, as os.ReadFile does in one read of its
+// size, but opened as os.NewFile opens: not offered to the poller, whose
+// start (an epoll instance, an eventfd, a refused registration) would be
+// the only one in a run of whoport lookup.
+func readFile(path string) ([]byte, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
-	r, err := Default().WithLocal(f)
-	if err != nil {
-		return Default()
+	size := 0
+	if fi, err := f.Stat(); err == nil {
+		size = int(fi.Size())
 	}
-	return r
+	b := make([]byte, 0, size+1) // +1: the read that says EOF
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func hostServicesPath() string {

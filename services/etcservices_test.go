@@ -1,7 +1,12 @@
 package services
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,4 +160,30 @@ func FuzzWithLocal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadFile: readFile reads files whole, whatever their size, and those
+// that say they are empty (procfs); a missing file is an error.
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 511, 4096, 70000} {
+		want := bytes.Repeat([]byte("x"), size)
+		path := filepath.Join(dir, fmt.Sprint(size))
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("readFile of %d bytes: %d bytes, %v", size, len(got), err)
+		}
+	}
+	if want, err := os.ReadFile("/proc/self/maps"); err == nil { // stat says 0 bytes
+		got, err := readFile("/proc/self/maps")
+		if err != nil || len(got) == 0 || !bytes.HasPrefix(want, got[:bytes.IndexByte(got, '\n')+1]) {
+			t.Errorf("readFile(/proc/self/maps): %q, %v", got, err)
+		}
+	}
+	if _, err := readFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("readFile of a missing file: %v, want not exist", err)
+	}
 }

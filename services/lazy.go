@@ -25,8 +25,7 @@ type lazy struct {
 	done    atomic.Bool             // built
 	build   func() ([]entry, error) // makes every entry
 
-	indexOnce sync.Once
-	ranges    []entry // Default: the entries that cover more than one port
+	ranges []entry // Default: the entries that cover more than one port, from the text's comments
 }
 
 // lazyLookups is how many ports a lazy registry looks up before it builds
@@ -75,7 +74,6 @@ func (r *Registry) lazyAt(port uint16) (iter.Seq[*entry], bool) {
 			}
 		}
 	} else {
-		l.index()
 		for off := l.search(port); off < len(l.text) && l.firstPort(off) == port; off = l.next(off) {
 			e, err := parseEntry(l.line(off))
 			if err == nil && e.last == port {
@@ -95,25 +93,6 @@ func (r *Registry) lazyAt(port uint16) (iter.Seq[*entry], bool) {
 			}
 		}
 	}, true
-}
-
-// index parses the ranges of the text, once: the lines whose first field
-// is "first-last", a dozen in IANA's registry.
-func (l *lazy) index() {
-	l.indexOnce.Do(func() {
-		t := l.text
-		for off := 0; off < len(t); off = l.next(off) {
-			i := off
-			for i < len(t) && '0' <= t[i] && t[i] <= '9' {
-				i++
-			}
-			if i > off && i < len(t) && t[i] == '-' {
-				if e, err := parseEntry(l.line(off)); err == nil {
-					l.ranges = append(l.ranges, e)
-				}
-			}
-		}
-	})
 }
 
 // search returns the offset of the first line of the text whose first port
