@@ -1,12 +1,12 @@
 package inspect
 
 //go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target bpfel,bpfeb -tags linux -go-package inspect -output-stem walk_bpf holders bpf/holders.c
+//go:generate rm walk_bpf_bpfel.go walk_bpf_bpfeb.go
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,9 +16,6 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
-	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
@@ -60,15 +57,15 @@ func scanFDsBPFOn(proc string, want map[uint64]struct{}, workers int) (fdScan, e
 			holders[ino] = append(holders[ino], tgid)
 		}
 	}
-	if workers > 1 && iterPerProcess(objs.Tasks) {
-		err = readIterEach(objs.Holders, pids, workers, add)
+	if workers > 1 && iterPerProcess(objs.tasks) {
+		err = readIterEach(objs.holders, pids, workers, add)
 	} else {
-		err = readIter(objs.Holders, holderSize, add)
+		err = readIter(objs.holders, holderSize, add)
 	}
 	if err != nil {
 		return fdScan{}, err
 	}
-	unseen, err := unseenProcesses(proc, pids, objs.Tasks)
+	unseen, err := unseenProcesses(proc, pids, objs.tasks)
 	if err != nil {
 		return fdScan{}, err
 	}
@@ -81,7 +78,7 @@ func scanFDsBPFOn(proc string, want map[uint64]struct{}, workers int) (fdScan, e
 // host, and one iterator walks them on one core: split by process, the
 // walk at 1000 x 50 takes 55 ms on 2 cores instead of 82. A process that
 // came after pids were listed is not read, as in the /proc walk.
-func readIterEach(prog *ebpf.Program, pids []int32, workers int, add func([]byte)) error {
+func readIterEach(prog int, pids []int32, workers int, add func([]byte)) error {
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex
@@ -112,7 +109,7 @@ func readIterEach(prog *ebpf.Program, pids []int32, workers int, add func([]byte
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && first == nil {
-				first = fmt.Errorf("read %s: %w", prog, err)
+				first = fmt.Errorf("read holders: %w", err)
 			}
 			for r := found; len(r) >= holderSize; r = r[holderSize:] {
 				add(r[:holderSize])
@@ -140,33 +137,33 @@ func readAll(fd int, buf, out []byte) ([]byte, error) {
 	}
 }
 
-// openIterFor opens an instance of the task iterator prog that visits the
-// threads of process pid only (struct bpf_iter_link_info's task.pid,
-// Linux 6.1): a link, then an iterator of it. cilium/ebpf's AttachIter
-// has no place for the pid, so these are the two bpf(2) calls it makes.
-func openIterFor(prog *ebpf.Program, pid uint32) (int, error) {
+// openIterFor opens an instance of the iterator prog: of every task, or
+// with pid of the threads of process pid only (struct bpf_iter_link_info's
+// task.pid, Linux 6.1): a link, then an iterator of it.
+func openIterFor(prog int, pid uint32) (int, error) {
 	ne := binary.NativeEndian
 	var info [16]byte // union bpf_iter_link_info: task is {tid, pid, pid_fd}
 	ne.PutUint32(info[4:], pid)
-	var link [32]byte // union bpf_attr, as BPF_LINK_CREATE reads it
-	ne.PutUint32(link[0:], uint32(prog.FD()))
+	link := make([]byte, 32) // union bpf_attr, as BPF_LINK_CREATE reads it
+	ne.PutUint32(link[0:], uint32(prog))
 	ne.PutUint32(link[8:], unix.BPF_TRACE_ITER)
-	ne.PutUint64(link[16:], uint64(uintptr(unsafe.Pointer(&info[0]))))
-	ne.PutUint32(link[24:], uint32(len(info)))
-	lfd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_LINK_CREATE, uintptr(unsafe.Pointer(&link[0])), uintptr(len(link)))
+	if pid != 0 {
+		ne.PutUint64(link[16:], uint64(uintptr(unsafe.Pointer(&info[0]))))
+		ne.PutUint32(link[24:], uint32(len(info)))
+	}
+	lfd, err := bpf(unix.BPF_LINK_CREATE, link)
 	runtime.KeepAlive(&info)
-	if errno != 0 {
-		return -1, fmt.Errorf("link for pid %d: %w", pid, errno)
+	if err != nil {
+		return -1, fmt.Errorf("link for pid %d: %w", pid, err)
 	}
-	defer unix.Close(int(lfd))
-	var it [8]byte // BPF_ITER_CREATE: link_fd, flags
+	defer unix.Close(lfd)
+	it := make([]byte, 8) // BPF_ITER_CREATE: link_fd, flags
 	ne.PutUint32(it[0:], uint32(lfd))
-	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_ITER_CREATE, uintptr(unsafe.Pointer(&it[0])), uintptr(len(it)))
-	if errno != 0 {
-		return -1, fmt.Errorf("iterator for pid %d: %w", pid, errno)
+	fd, err := bpf(unix.BPF_ITER_CREATE, it)
+	if err != nil {
+		return -1, fmt.Errorf("iterator for pid %d: %w", pid, err)
 	}
-	unix.CloseOnExec(int(fd))
-	return int(fd), nil
+	return fd, nil
 }
 
 // iterPerProcess reports whether the kernel iterates the threads of one
@@ -174,7 +171,7 @@ func openIterFor(prog *ebpf.Program, pid uint32) (int, error) {
 // whoport's own process, must show that process alone. A kernel before
 // 5.19 refuses the request; one before 6.1 takes it and ignores it, and
 // would walk every process's tables once for each process.
-func iterPerProcess(tasks *ebpf.Program) bool {
+func iterPerProcess(tasks int) bool {
 	self := uint32(os.Getpid())
 	fd, err := openIterFor(tasks, self)
 	if err != nil {
@@ -185,36 +182,89 @@ func iterPerProcess(tasks *ebpf.Program) bool {
 	return err == nil && len(out) == 4 && binary.NativeEndian.Uint32(out) == self
 }
 
-// prefetchKernelBTF decodes the kernel's BTF in the background, into
-// cilium/ebpf's cache, where loadHolderIters will find it (or wait for it).
+// prefetchKernelBTF reads and indexes the kernel's BTF in the background,
+// where loadHolderIters will find it (or wait for it).
 func prefetchKernelBTF() {
-	go btf.LoadKernelSpec() //nolint:errcheck // the load reports the error
+	go kernelBTF() //nolint:errcheck // the load reports the error
 }
 
+// holderIters are the loaded iterators of bpf/holders.c, and their map.
+type holderIters struct {
+	holders, tasks, wanted int
+}
+
+func (h *holderIters) Close() {
+	for _, fd := range []int{h.holders, h.tasks, h.wanted} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
+
+// holdersObject is bpf/holders.c compiled for this machine's byte order.
+var holdersObject = sync.OnceValues(func() (*bpfObject, error) { return parseBPFObject(holdersELF) })
+
 // loadHolderIters loads the iterators of bpf/holders.c, with the wanted
-// map sized to want and filled. The kernel's BTF, which the loader needs
-// for CO-RE and to find the iterators, is decoded once for both programs.
-func loadHolderIters(want map[uint64]struct{}) (*holdersObjects, error) {
-	spec, err := loadHolders()
+// map sized to want and filled.
+func loadHolderIters(want map[uint64]struct{}) (*holderIters, error) {
+	obj, err := holdersObject()
+	if err != nil {
+		return nil, fmt.Errorf("holders object: %w", err)
+	}
+	kernel, err := kernelBTF()
 	if err != nil {
 		return nil, err
 	}
-	spec.Maps["wanted"].MaxEntries = uint32(max(len(want), 1))
-	var objs holdersObjects
-	if err := spec.LoadAndAssign(&objs, &ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{LogDisabled: true}}); err != nil {
-		return nil, fmt.Errorf("load: %w", err)
-	}
-	if err := fillWanted(objs.Wanted, want); err != nil {
-		objs.Close()
+	h := &holderIters{holders: -1, tasks: -1, wanted: -1}
+	if h.wanted, err = createHashMap("wanted", max(len(want), 1)); err != nil {
 		return nil, err
 	}
-	return &objs, nil
+	keys := make([]uint64, 0, len(want))
+	for ino := range want {
+		keys = append(keys, ino)
+	}
+	if err := putKeys(h.wanted, keys); err != nil {
+		h.Close()
+		return nil, err
+	}
+	for _, it := range []struct {
+		fd                *int
+		name, sec, attach string
+	}{
+		{&h.holders, "holders", "iter/task_file", "bpf_iter_task_file"},
+		{&h.tasks, "tasks", "iter/task", "bpf_iter_task"},
+	} {
+		*it.fd, err = loadProgram(obj, kernel, it.name, it.sec, it.attach, map[string]int{"wanted": h.wanted})
+		if err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// loadProgram loads the iterator program of section sec of obj, for the
+// kernel's function attach.
+func loadProgram(obj *bpfObject, kernel *btfSpec, name, sec, attach string, maps map[string]int) (int, error) {
+	p := obj.progs[sec]
+	if p == nil {
+		return -1, fmt.Errorf("no program %s in the object", sec)
+	}
+	id, ok := kernel.find(btfFunc, attach)
+	if !ok {
+		return -1, fmt.Errorf("no %s in the kernel: %w", attach, errors.ErrUnsupported)
+	}
+	insns, err := p.relocate(obj, kernel, maps)
+	if err != nil {
+		return -1, fmt.Errorf("%s: %w", name, err)
+	}
+	return loadIter(name, insns, obj.license, id)
 }
 
 // unseenProcesses gives those of pids, listed before the iterators ran,
 // that the tasks iterator does not show and that have not exited
 // meanwhile, sorted.
-func unseenProcesses(proc string, pids []int32, tasks *ebpf.Program) ([]int32, error) {
+func unseenProcesses(proc string, pids []int32, tasks int) ([]int32, error) {
 	seen := make(map[int32]bool, len(pids))
 	err := readIter(tasks, 4, func(r []byte) { seen[int32(binary.NativeEndian.Uint32(r))] = true })
 	if err != nil {
@@ -232,55 +282,20 @@ func unseenProcesses(proc string, pids []int32, tasks *ebpf.Program) ([]int32, e
 	return unseen, nil
 }
 
-// fillWanted puts the inodes of want in the wanted map, in one call where
-// the kernel allows.
-func fillWanted(m *ebpf.Map, want map[uint64]struct{}) error {
-	keys := make([]uint64, 0, len(want))
-	for ino := range want {
-		keys = append(keys, ino)
+// readIter opens an iterator of every task of the program prog, reads all
+// it writes and hands each record of size bytes to record.
+func readIter(prog, size int, record func([]byte)) error {
+	fd, err := openIterFor(prog, 0)
+	if err != nil {
+		return err
 	}
-	vals := make([]uint8, len(keys))
-	if _, err := m.BatchUpdate(keys, vals, nil); err == nil {
-		return nil
+	defer unix.Close(fd)
+	out, err := readAll(fd, make([]byte, 64<<10), nil)
+	if err != nil {
+		return fmt.Errorf("read iterator: %w", err)
 	}
-	for _, k := range keys {
-		if err := m.Put(k, uint8(0)); err != nil {
-			return fmt.Errorf("fill wanted sockets: %w", err)
-		}
+	for ; len(out) >= size; out = out[size:] {
+		record(out[:size])
 	}
 	return nil
-}
-
-// readIter attaches the iterator program prog, reads all it writes and
-// hands each record of size bytes to record.
-func readIter(prog *ebpf.Program, size int, record func([]byte)) error {
-	it, err := link.AttachIter(link.IterOptions{Program: prog})
-	if err != nil {
-		return fmt.Errorf("attach %s: %w", prog, err)
-	}
-	defer it.Close()
-	rd, err := it.Open()
-	if err != nil {
-		return fmt.Errorf("open %s: %w", prog, err)
-	}
-	defer rd.Close()
-	buf := make([]byte, 64<<10)
-	have := 0
-	for {
-		n, err := rd.Read(buf[have:])
-		have += n
-		i := 0
-		for ; have-i >= size; i += size {
-			record(buf[i : i+size])
-		}
-		have = copy(buf, buf[i:have]) // the start of a record, if a read cut one
-		switch {
-		case errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR):
-			// A million objects went by without output: read on.
-		case err == io.EOF || (err == nil && n == 0):
-			return nil
-		case err != nil:
-			return fmt.Errorf("read %s: %w", prog, err)
-		}
-	}
 }

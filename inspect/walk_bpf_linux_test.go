@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
-	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
 	"github.com/whoport/whoport/services"
@@ -225,7 +223,7 @@ func TestWalksAgree(t *testing.T) {
 	for _, workers := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			viaBPF, err := scanFDsBPFOn("/proc", want, workers)
-			if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
+			if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
 				t.Skipf("the kernel refuses the iterator: %v", err)
 			}
 			if err != nil {
@@ -318,18 +316,78 @@ func BenchmarkLoadBPF(b *testing.B) {
 		want[uint64(i)] = struct{}{}
 	}
 	for b.Loop() {
-		btf.FlushKernelSpec() // as a new process would find it
+		if _, err := loadKernelBTF(); err != nil { // as a new process reads it
+			b.Fatal(err)
+		}
 		objs, err := loadHolderIters(want)
 		if err != nil {
 			b.Fatal(err)
 		}
-		it, err := link.AttachIter(link.IterOptions{Program: objs.Holders})
+		fd, err := openIterFor(objs.holders, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
-		it.Close()
+		unix.Close(fd)
 		objs.Close()
 	}
+}
+
+// TestLoaderMatchesCilium: whoport's loader gives the kernel the programs
+// cilium/ebpf's would: the kernel's own rendering of each (after the
+// verifier) is the same, but for the id of the map it loads.
+func TestLoaderMatchesCilium(t *testing.T) {
+	needBPF(t)
+	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(holdersELF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		t.Fatalf("cilium/ebpf: %v", err)
+	}
+	defer coll.Close()
+	objs, err := loadHolderIters(map[uint64]struct{}{1: {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer objs.Close()
+	for name, fd := range map[string]int{"holders": objs.holders, "tasks": objs.tasks} {
+		dup, err := unix.Dup(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, err := ebpf.NewProgramFromFD(dup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ours.Close()
+		got, want := xlated(t, ours), xlated(t, coll.Programs[name])
+		if len(got) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s as whoport loads it:\n%s\nas cilium/ebpf does:\n%s", name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// xlated is the program as the kernel shows it, an instruction a line,
+// without the ids of maps.
+func xlated(t *testing.T, p *ebpf.Program) []string {
+	t.Helper()
+	info, err := p.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	insns, err := info.Instructions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, in := range insns {
+		if in.IsLoadFromMap() {
+			in.Constant = 0
+		}
+		out = append(out, fmt.Sprintf("%v %v %v %d %d", in.OpCode, in.Dst, in.Src, in.Offset, in.Constant))
+	}
+	return out
 }
 
 // TestIterPerProcess: the kernel is asked to iterate one process's
@@ -338,7 +396,7 @@ func BenchmarkLoadBPF(b *testing.B) {
 func TestIterPerProcess(t *testing.T) {
 	needBPF(t)
 	objs, err := loadHolderIters(map[uint64]struct{}{1: {}})
-	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) {
+	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
 		t.Skipf("the kernel refuses the iterator: %v", err)
 	}
 	if err != nil {
@@ -355,7 +413,7 @@ func TestIterPerProcess(t *testing.T) {
 		t.Fatalf("kernel release %q: %v", release, err)
 	}
 	want := major > 6 || (major == 6 && minor >= 1)
-	if got := iterPerProcess(objs.Tasks); got != want {
+	if got := iterPerProcess(objs.tasks); got != want {
 		t.Errorf("kernel %s: iterPerProcess = %v, want %v", release, got, want)
 	}
 	if !want {
@@ -367,7 +425,7 @@ func TestIterPerProcess(t *testing.T) {
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
-	err = readIterEach(objs.Holders, []int32{int32(gone.Process.Pid), int32(os.Getpid())}, 2, func([]byte) {})
+	err = readIterEach(objs.holders, []int32{int32(gone.Process.Pid), int32(os.Getpid())}, 2, func([]byte) {})
 	if err != nil {
 		t.Errorf("a pid that exited: %v", err)
 	}

@@ -99,7 +99,7 @@ func (w *holderWalk) find(want map[uint64]struct{}) (fdScan, Walk, error) {
 			return scan, Walk{Path: WalkBPF, Why: why}, nil
 		}
 		why = "bpf failed: " + strings.Join(strings.Fields(err.Error()), " ")
-		if errors.Is(err, unix.EPERM) { // cilium/ebpf blames MEMLOCK for any EPERM
+		if errors.Is(err, unix.EPERM) { // CAP_BPF or CAP_PERFMON missing, or a security module
 			why = "bpf refused: operation not permitted"
 		}
 	}
