@@ -14,11 +14,12 @@ import (
 
 // breakEvenFiles is the host size, in open files, from which the BPF
 // iterator finds holders sooner than the /proc walk. Loading it costs
-// about 20 ms (mostly decoding the kernel's BTF for CO-RE and to find the
-// iterators); then it costs about 0.2 µs a descriptor, the /proc walk
-// 2.4 µs. Measured whole-process on a 2-core machine (README, "Finding
-// holders with BPF").
-const breakEvenFiles = 12000
+// about 2 ms a run (reading the object, indexing the kernel's BTF, the
+// verifier, the tasks iterator); then it costs about 0.2 µs a descriptor,
+// the /proc walk 2 µs. Measured whole-process on a 2-core machine, port
+// queries: at 1,900 open files the two paths take the same time (README,
+// "Finding holders with BPF").
+const breakEvenFiles = 2000
 
 // holderWalk is the way holders are to be found, chosen before the tables
 // are read: when it is the BPF iterator, the kernel's BTF (the loader's
