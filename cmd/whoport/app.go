@@ -269,7 +269,7 @@ func (a *app) command(c *cobra.Command, formats string, run func(cmd *cobra.Comm
 
 // rootCommand is whoport's whole tree of commands.
 func (a *app) rootCommand() *cobra.Command {
-	return a.newRoot(func(string) bool { return true })
+	return a.newRoot(func(string) bool { return true }, true)
 }
 
 // commandsFor builds the commands a run with args needs: the root, and
@@ -283,7 +283,10 @@ func (a *app) commandsFor(args []string) *cobra.Command {
 			return a.rootCommand()
 		}
 	}
-	return a.newRoot(func(name string) bool { return slices.Contains(args, name) })
+	// The root's own flags are parsed only when it runs, or before the
+	// name of a subcommand.
+	rootFlags := len(args) == 0 || !slices.ContainsFunc(a.subcommands(), func(s subcommand) bool { return s.name == args[0] })
+	return a.newRoot(func(name string) bool { return slices.Contains(args, name) }, rootFlags)
 }
 
 // showsCommands reports whether arg may ask for help or completion: the
@@ -306,9 +309,10 @@ func unbuilt(name string) *cobra.Command {
 	}}
 }
 
-// newRoot makes the root command, and its subcommands: built if build
-// says so, else unbuilt.
-func (a *app) newRoot(build func(name string) bool) *cobra.Command {
+// newRoot makes the root command, with its own flags if rootFlags (its
+// persistent flags always), and its subcommands: built if build says so,
+// else unbuilt.
+func (a *app) newRoot(build func(name string) bool, rootFlags bool) *cobra.Command {
 	var o portOptions
 	root := a.command(&cobra.Command{
 		Use:   "whoport [flags] [PORT|ADDR:PORT|RANGE|SERVICE]...",
@@ -344,15 +348,17 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		return a.ports(cmd, args, o)
 	})
 	root.SetFlagErrorFunc(flagError)
-	// cobra's own --version would read the build info on every run, and
-	// print it through text/template.
-	root.Flags().BoolVarP(&a.version, "version", "v", false, "version for whoport")
+	if rootFlags {
+		// cobra's own --version would read the build info on every run,
+		// and print it through text/template.
+		root.Flags().BoolVarP(&a.version, "version", "v", false, "version for whoport")
+		o.flags(root)
+	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.procRoot, "proc-root", "/proc", "the `DIR` procfs is mounted on (the host's /proc inside a container)")
 	pf.StringVar(&a.colorMode, "color", "auto", "colour the output: `WHEN` is auto (on a terminal, without NO_COLOR), always or never")
 	pf.StringVar(&a.format, "format", formatText, "write `FORMAT`: text, json, tsv (the listing) or prom (the listing, audit)")
 	pf.BoolVar(&a.json, "json", false, "write JSON (the same as --format json; see README for the schema)")
-	o.flags(root)
 	for _, sub := range a.subcommands() {
 		if build(sub.name) {
 			root.AddCommand(sub.build())
