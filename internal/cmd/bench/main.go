@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -133,8 +134,10 @@ func bench(procs, sockets, fds, runs int, bin string, deadline time.Duration) er
 	for _, set := range sets {
 		times := make([][]time.Duration, len(set.cmds))
 		for r := 0; r < runs; r++ {
-			for i := range set.cmds {
-				j := (i + r) % len(set.cmds) // rotate, so no command always runs first
+			// A new order each run: a rotation kept each command after the
+			// same one, and what ran before (gopsutil's 30 MB) weighed
+			// on it.
+			for _, j := range rand.Perm(len(set.cmds)) {
 				d, err := timeOnce(set.cmds[j])
 				if err != nil {
 					return fmt.Errorf("%s: %w", set.cmds[j].name, err)
