@@ -18,7 +18,8 @@
 //     (net_tcp.go). Holders are found by a BPF iterator that walks every
 //     descriptor table in the kernel, one process at a time on every core
 //     where the kernel allows, on a big host where that is allowed
-//     (walk_linux.go, walk_bpf_linux.go, bpf/holders.c), else in one
+//     (walk_linux.go, walk_bpf_linux.go, bpf/holders.c, loaded by
+//     bpfload_linux.go), else in one
 //     parallel walk of PROC/*/fd (fd_linux.go), which on a small host runs
 //     beside the dump; for [Filter.PIDs] the named processes are read
 //     first and the tables keep only their sockets; [Snapshot.Walk] says

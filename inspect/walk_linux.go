@@ -22,8 +22,8 @@ import (
 const breakEvenFiles = 2000
 
 // holderWalk is the way holders are to be found, chosen before the tables
-// are read: when it is the BPF iterator, the kernel's BTF (the loader's
-// fixed cost) is decoded meanwhile, on another core.
+// are read: when it is the BPF iterator, the kernel's BTF is read and
+// indexed meanwhile, on another core.
 type holderWalk struct {
 	s   System
 	bpf bool   // the BPF iterator may run, and pays off
