@@ -382,8 +382,18 @@ func fieldOffset(obj, kernel *btfSpec, local uint32, access string) (off, size u
 	return bits / 8, size, nil
 }
 
-// ldxSizes are the sizes of BPF_LDX_MEM's loads, by their size bits.
-var ldxSizes = map[uint8]uint32{0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8}
+// ldxSize is the size in bytes of a load whose opcode is op.
+func ldxSize(op uint8) uint32 {
+	switch op & 0x18 {
+	case 0x08:
+		return 2
+	case 0x10:
+		return 1
+	case 0x18:
+		return 8
+	}
+	return 4
+}
 
 // relocate returns p's instructions with each field offset the kernel's,
 // and each map load the fd of the map of that name in maps.
@@ -401,8 +411,8 @@ func (p *bpfProg) relocate(obj *bpfObject, kernel *btfSpec, maps map[string]int)
 		in := insns[r.insn*insnSize:]
 		switch class := in[0] & 0x07; class {
 		case 0x01, 0x02, 0x03: // LDX, ST, STX: the offset is the instruction's
-			if want, ok := ldxSizes[in[0]&0x18]; class == 0x01 && (!ok || want != size) {
-				return nil, fmt.Errorf("instruction %d loads %d bytes of a field of %d", r.insn, want, size)
+			if class == 0x01 && ldxSize(in[0]) != size {
+				return nil, fmt.Errorf("instruction %d loads %d bytes of a field of %d", r.insn, ldxSize(in[0]), size)
 			}
 			if off > 1<<15-1 {
 				return nil, fmt.Errorf("field at %d, past an instruction's reach", off)
