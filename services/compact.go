@@ -169,7 +169,9 @@ func parseEntry(line string) (entry, error) {
 	if len(f[2]) != 1 || k < 0 {
 		return entry{}, fmt.Errorf("invalid kind %q", f[2])
 	}
-	e.kind, e.name, e.desc = kind(k), f[3], f[4]
+	// A description never ends in a carriage return: a CRLF line ending
+	// may leave one, and WriteTo could not give it back.
+	e.kind, e.name, e.desc = kind(k), f[3], strings.TrimRight(f[4], "\r")
 	if e.named() != validName(e.name) {
 		return entry{}, fmt.Errorf("invalid name %q for kind %q", e.name, f[2])
 	}
