@@ -295,17 +295,21 @@ func (s *btfSpec) skipQualifiers(id uint32) uint32 {
 // member is the member name of struct or union id, looked for in its
 // anonymous members too, as CO-RE does: its offset in bits and its type.
 func (s *btfSpec) member(id uint32, name string) (bits uint32, typ uint32, ok bool) {
-	return s.memberIn(id, name, 8)
+	budget := 1 << 16 // members looked at: BTF that nests a struct in itself ends
+	return s.memberIn(id, name, &budget)
 }
 
-func (s *btfSpec) memberIn(id uint32, name string, depth int) (bits uint32, typ uint32, ok bool) {
+func (s *btfSpec) memberIn(id uint32, name string, budget *int) (bits uint32, typ uint32, ok bool) {
 	kind, _, _, vlen, ms, found := s.typ(s.skipQualifiers(id))
-	if !found || depth == 0 || kind != btfStruct && kind != btfUnion {
+	if !found || kind != btfStruct && kind != btfUnion {
 		return 0, 0, false
 	}
 	kindFlag := binary.NativeEndian.Uint32(s.types[s.at[s.skipQualifiers(id)]+4:])>>31 == 1
 	ne := binary.NativeEndian
 	for i := range vlen {
+		if *budget--; *budget < 0 {
+			return 0, 0, false
+		}
 		m := ms[i*12:]
 		mname, mtype, moff := s.name(ne.Uint32(m)), ne.Uint32(m[4:]), ne.Uint32(m[8:])
 		if kindFlag {
@@ -318,7 +322,7 @@ func (s *btfSpec) memberIn(id uint32, name string, depth int) (bits uint32, typ 
 			return moff, mtype, true
 		}
 		if mname == "" {
-			if inner, t, ok := s.memberIn(mtype, name, depth-1); ok {
+			if inner, t, ok := s.memberIn(mtype, name, budget); ok {
 				return moff + inner, t, true
 			}
 		}

@@ -151,3 +151,18 @@ func (b *btfBuilder) bytes() []byte {
 	h = ne.AppendUint32(h, uint32(len(b.strs)))
 	return append(append(h, b.types...), b.strs...)
 }
+
+// FuzzBPFObject: whatever the bytes, parsing an object and relocating its
+// programs to its own types is an error or a result, never a panic.
+func FuzzBPFObject(f *testing.F) {
+	f.Add(holdersELF)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		obj, err := parseBPFObject(b)
+		if err != nil {
+			return
+		}
+		for _, p := range obj.progs {
+			p.relocate(obj, obj.btf, map[string]int{"wanted": 3})
+		}
+	})
+}
