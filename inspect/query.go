@@ -72,6 +72,9 @@ func ParseQuery(text string, reg *services.Registry) ([]Query, error) {
 		case strings.EqualFold(h, "localhost"):
 			addrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
 		case isHostname(h):
+			if port == "" || strings.Trim(port, "0123456789") != "" {
+				port = "PORT" // the example shows what was given only if it is a number
+			}
 			return nil, queryErr(text, "%q is a host name, and whoport does not resolve names (localhost aside): give an address, as in 127.0.0.1:%s or [::1]:%s", h, port, port)
 		default:
 			a, err := netip.ParseAddr(h)
