@@ -118,8 +118,8 @@ func parseBPFObject(b []byte) (*bpfObject, error) {
 		p := secs[s.info].name
 		for r := s.data; len(r) >= 16; r = r[16:] {
 			off, sym := ne.Uint64(r), ne.Uint64(r[8:])>>32
-			if (sym+1)*24 > uint64(len(symtab)) {
-				return nil, fmt.Errorf("%s: relocation of a symbol out of the table", p)
+			if (sym+1)*24 > uint64(len(symtab)) || off%insnSize != 0 || off >= uint64(len(obj.progs[p].insns)) {
+				return nil, fmt.Errorf("%s: relocation out of the program or the symbol table", p)
 			}
 			obj.progs[p].maps[int(off/insnSize)] = cString(strtab, ne.Uint32(symtab[sym*24:]))
 		}
@@ -152,7 +152,7 @@ func (obj *bpfObject) parseCORE(ext []byte) error {
 	for d = d[4:]; len(d) >= 8; {
 		sec, n := obj.btf.name(ne.Uint32(d)), int(ne.Uint32(d[4:]))
 		d = d[8:]
-		if n*recSize > len(d) {
+		if uint64(n)*uint64(recSize) > uint64(len(d)) {
 			return fmt.Errorf("%s: %d records past the end", sec, n)
 		}
 		p := obj.progs[sec]
@@ -218,7 +218,7 @@ func parseBTF(b []byte) (*btfSpec, error) {
 	if toff+tlen > uint64(len(b)) || soff+slen > uint64(len(b)) {
 		return nil, errors.New("sections past the end")
 	}
-	s := &btfSpec{types: b[toff : toff+tlen], strs: b[soff : soff+slen], at: make([]uint32, 1, tlen/16)}
+	s := &btfSpec{types: b[toff : toff+tlen], strs: b[soff : soff+slen], at: make([]uint32, 1, 1+tlen/16)}
 	for off := uint32(0); int(off)+12 <= len(s.types); {
 		s.at = append(s.at, off)
 		info := ne.Uint32(s.types[off+4:])
