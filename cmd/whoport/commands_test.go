@@ -73,6 +73,9 @@ func TestCommandsForHelp(t *testing.T) {
 	if lean.String() != full.String() {
 		t.Errorf("whoport --help:\n%s\nwant:\n%s", lean.String(), full.String())
 	}
+	if strings.Contains(lean.String(), "(default [])") {
+		t.Errorf("whoport --help gives an empty list as a default:\n%s", lean.String())
+	}
 	for _, sub := range newApp(io.Discard, io.Discard).subcommands() {
 		if !strings.Contains(lean.String(), "\n  "+sub.name+" ") {
 			t.Errorf("whoport --help does not list %s:\n%s", sub.name, lean.String())

@@ -45,6 +45,7 @@ func (o *portOptions) filterFlags(cmd *cobra.Command) {
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "IPv6 sockets only")
 	listVar(f, &o.states, "state", "", true, "sockets in these `STATES` only: LISTEN,ESTABLISHED,TIME_WAIT,BOUND,…")
 	f.Int32SliceVarP(&o.pids, "pid", "p", nil, "sockets held by these `PIDS` (repeat it, or 1,2)")
+	f.Lookup("pid").DefValue = "" // pflag's help would say "(default [])"
 	listVar(f, &o.commands, "command", "c", false, "sockets held by a process whose name or arguments contain `TEXT` (repeat it for any of several)")
 	listVar(f, &o.users, "user", "", true, "sockets of these users (`NAMES or UIDS`): owned by one or held by their processes")
 	listVar(f, &o.classes, "class", "", true, "ports of these `CLASSES` only: system (0-1023), user (1024-49151), dynamic (49152-65535)")
