@@ -61,6 +61,14 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 			want[sk.Inode] = struct{}{}
 		}
 	}
+	if len(f.PIDs) > 0 && !f.NoHolders {
+		for _, pid := range f.PIDs {
+			if !slices.Contains(named, pid) && !slices.Contains(snap.NoSuchPIDs, pid) {
+				snap.NoSuchPIDs = append(snap.NoSuchPIDs, pid)
+			}
+		}
+		slices.Sort(snap.NoSuchPIDs)
+	}
 	var scan fdScan
 	if len(want) > 0 && !f.NoHolders {
 		if len(f.PIDs) > 0 {

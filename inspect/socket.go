@@ -190,6 +190,9 @@ type Snapshot struct {
 	// children. Other processes holding the same sockets are not among the
 	// Holders. nil when every process was searched.
 	Searched []int32
+	// NoSuchPIDs lists the pids the filter named that are no process of
+	// the proc root (exited, or never were), sorted.
+	NoSuchPIDs []int32
 	// Warnings are lines of the socket tables that could not be parsed.
 	Warnings []string
 	// Source names where the socket table came from: "sock_diag",

@@ -203,6 +203,30 @@ func TestPIDNamesKin(t *testing.T) {
 	}
 }
 
+// TestPIDGone: -p of a process that exited lists what the others hold,
+// and says which pid is no process, in the hint and in JSON.
+func TestPIDGone(t *testing.T) {
+	t.Parallel()
+	c := holdSockets(t, "share", "")
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pids := fmt.Sprintf("%d,%d", c.pid, gone.Process.Pid)
+	doc := decode(t, whoport(t, "--json", "-t", "-p", pids))
+	if socks := held(doc); len(socks) != 1 || fmt.Sprint(socks[0].Local.Port) != c.said["tcp4"] {
+		t.Errorf("-p %s: got %v, want the child's listener on %s", pids, sockKeys(socks), c.said["tcp4"])
+	}
+	if !slices.Equal(doc.NoSuchPIDs, []int32{int32(gone.Process.Pid)}) {
+		t.Errorf("-p %s: no_such_pids %v, want [%d]", pids, doc.NoSuchPIDs, gone.Process.Pid)
+	}
+	r := whoport(t, "-t", "-p", fmt.Sprint(gone.Process.Pid))
+	want := fmt.Sprintf("whoport: hint: no process has pid %d", gone.Process.Pid)
+	if r.code != exitNotFound || !strings.Contains(r.stderr, want) {
+		t.Errorf("-p of a pid that exited: exit %d, stderr %q; want 1 and %q", r.code, r.stderr, want)
+	}
+}
+
 // TestReusePort: two SO_REUSEPORT listeners in two processes are two
 // sockets, each with its own holder.
 func TestReusePort(t *testing.T) {

@@ -28,6 +28,8 @@ type document struct {
 	Hidepid string `json:"hidepid,omitempty"`
 	// Searched lists the only processes searched for holders (-p, -c).
 	Searched []int32 `json:"searched_pids,omitempty"`
+	// NoSuchPIDs lists the pids -p named that are no process.
+	NoSuchPIDs []int32 `json:"no_such_pids,omitempty"`
 	// Walk says how holders were found: path "bpf" or "proc", and why.
 	Walk *jsonWalk `json:"walk,omitempty"`
 
@@ -107,7 +109,8 @@ type jsonContainer struct {
 
 func newDocument(snap *inspect.Snapshot) document {
 	doc := document{Version: jsonVersion, Source: snap.Source, Fallback: snap.Fallback, Sockets: []jsonSocket{},
-		Unreadable: len(snap.Unreadable), Hidepid: snap.Hidepid, Searched: snap.Searched}
+		Unreadable: len(snap.Unreadable), Hidepid: snap.Hidepid, Searched: snap.Searched,
+		NoSuchPIDs: snap.NoSuchPIDs}
 	for i := range snap.Sockets {
 		doc.Sockets = append(doc.Sockets, newJSONSocket(&snap.Sockets[i]))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -237,6 +238,17 @@ func (a *app) snapshotNotes(out *outcome, snap *inspect.Snapshot, sys inspect.Sy
 	}
 	if hidden := countHidden(snap.Sockets); hidden > 0 {
 		out.hint("%s", hiddenHint(hidden, snap, sys.Identity().Root()))
+	}
+	if n := len(snap.NoSuchPIDs); n > 0 {
+		pids := make([]string, n)
+		for i, pid := range snap.NoSuchPIDs {
+			pids[i] = strconv.Itoa(int(pid))
+		}
+		if n == 1 {
+			out.hint("no process has pid %s (it exited, or never was)", pids[0])
+		} else {
+			out.hint("no processes have pids %s (they exited, or never were)", strings.Join(pids, ", "))
+		}
 	}
 	if snap.Searched != nil && len(snap.Sockets) > 0 {
 		out.hint("-p searches the processes it names, their parents and their children: other processes that share these sockets are not shown (leave -p out to see every holder)")
