@@ -21,10 +21,10 @@ import (
 // and no more. cilium/ebpf compiles it (bpf2go) and checks this loader in
 // the tests; linked into whoport it cost every run, however small the
 // host, the start of twenty more packages (debug/elf, compress/*,
-// go/format, crypto/*): 0.15x a Go hello-world's whole run, more than
-// whoport lookup may take over it. Decoding all of the kernel's BTF (5 MB)
-// was also most of the BPF path's fixed cost; this finds the six types the
-// program names.
+// go/format, crypto/*): 0.12x of a Go hello-world's whole run, as much as
+// whoport lookup was over its target. Decoding all of the kernel's BTF
+// (5 MB) was also most of the BPF path's fixed cost; this finds the six
+// types the program names.
 
 // bpfObject is what the loader takes of a BPF ELF object.
 type bpfObject struct {
@@ -68,10 +68,10 @@ func parseBPFObject(b []byte) (*bpfObject, error) {
 		return nil, errors.New("bad section headers")
 	}
 	type section struct {
-		name      string
-		typ, link uint32
-		info      uint32
-		data      []byte
+		name            string
+		nameOff         uint32
+		typ, link, info uint32
+		data            []byte
 	}
 	secs := make([]section, shnum)
 	for i := range secs {
@@ -83,11 +83,11 @@ func parseBPFObject(b []byte) (*bpfObject, error) {
 			}
 			secs[i].data = b[off : off+size]
 		}
-		secs[i].typ, secs[i].link, secs[i].info = ne.Uint32(h[4:]), ne.Uint32(h[40:]), ne.Uint32(h[44:])
+		secs[i].nameOff, secs[i].typ = ne.Uint32(h), ne.Uint32(h[4:])
+		secs[i].link, secs[i].info = ne.Uint32(h[40:]), ne.Uint32(h[44:])
 	}
-	for i := range secs { // once every section's data is known, the table of their names too
-		h := b[shoff+uint64(i*shentsize):]
-		secs[i].name = cString(secs[shstrndx].data, ne.Uint32(h[0:]))
+	for i := range secs { // once the table of names is known
+		secs[i].name = cString(secs[shstrndx].data, secs[i].nameOff)
 	}
 	obj := &bpfObject{progs: map[string]*bpfProg{}}
 	var btfExt []byte
@@ -194,6 +194,7 @@ const (
 	btfStruct   = 4
 	btfUnion    = 5
 	btfEnum     = 6
+	btfFwd      = 7
 	btfTypedef  = 8
 	btfVolatile = 9
 	btfConst    = 10
@@ -202,6 +203,7 @@ const (
 	btfProto    = 13
 	btfVar      = 14
 	btfDatasec  = 15
+	btfFloat    = 16
 	btfDeclTag  = 17
 	btfTypeTag  = 18
 	btfEnum64   = 19
@@ -233,7 +235,7 @@ func parseBTF(b []byte) (*btfSpec, error) {
 			extra = 12 * vlen
 		case btfEnum, btfProto:
 			extra = 8 * vlen
-		case btfPtr, 7, btfTypedef, btfVolatile, btfConst, btfRestrict, btfFunc, 16, btfTypeTag:
+		case btfPtr, btfFwd, btfTypedef, btfVolatile, btfConst, btfRestrict, btfFunc, btfFloat, btfTypeTag:
 		default:
 			return nil, fmt.Errorf("type %d: unknown kind %d", len(s.at)-1, kind)
 		}
