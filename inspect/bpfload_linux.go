@@ -349,14 +349,14 @@ func (s *btfSpec) size(id uint32) (uint32, bool) {
 
 // fieldOffset finds in the kernel the field that access names in the
 // object's type local: the byte offset from the start of the kernel's
-// type of the same name, and the field's size.
-func fieldOffset(obj, kernel *btfSpec, local uint32, access string) (off, size uint32, err error) {
+// type of the same name (which find finds), and the field's size.
+func fieldOffset(obj, kernel *btfSpec, find func(kind uint32, name string) (uint32, bool), local uint32, access string) (off, size uint32, err error) {
 	lid := obj.skipQualifiers(local)
 	kind, name, _, _, _, ok := obj.typ(lid)
 	if !ok || kind != btfStruct && kind != btfUnion {
 		return 0, 0, fmt.Errorf("relocation of type %d, not a struct", local)
 	}
-	kid, found := kernel.find(kind, name)
+	kid, found := find(kind, name)
 	if !found {
 		return 0, 0, fmt.Errorf("no struct %s in the kernel", name)
 	}
@@ -406,11 +406,25 @@ func ldxSize(op uint8) uint32 {
 func (p *bpfProg) relocate(obj *bpfObject, kernel *btfSpec, maps map[string]int) ([]byte, error) {
 	ne := binary.NativeEndian
 	insns := bytes.Clone(p.insns)
+	type key struct {
+		kind uint32
+		name string
+	}
+	ids := map[key]uint32{}
+	find := func(kind uint32, name string) (uint32, bool) { // each type once, not once a field
+		id, ok := ids[key{kind, name}]
+		if !ok {
+			if id, ok = kernel.find(kind, name); ok {
+				ids[key{kind, name}] = id
+			}
+		}
+		return id, ok
+	}
 	for _, r := range p.core {
 		if r.kind != coreFieldByteOffset || (r.insn+1)*insnSize > len(insns) {
 			return nil, fmt.Errorf("relocation of kind %d at %d", r.kind, r.insn)
 		}
-		off, size, err := fieldOffset(obj.btf, kernel, r.typ, r.access)
+		off, size, err := fieldOffset(obj.btf, kernel, find, r.typ, r.access)
 		if err != nil {
 			return nil, err
 		}

@@ -83,11 +83,11 @@ func TestFieldOffsetAnonymous(t *testing.T) {
 	if !ok {
 		t.Fatal("no bpf_iter__task in the object")
 	}
-	off, size, err := fieldOffset(obj.btf, kernel, local, "0:1") // task
+	off, size, err := fieldOffset(obj.btf, kernel, kernel.find, local, "0:1") // task
 	if err != nil || off != 8 || size != 8 {
 		t.Errorf("bpf_iter__task.task: offset %d, size %d, %v; want 8, 8", off, size, err)
 	}
-	if _, _, err := fieldOffset(obj.btf, kernel, local, "0:2"); err == nil {
+	if _, _, err := fieldOffset(obj.btf, kernel, kernel.find, local, "0:2"); err == nil {
 		t.Error("a member the local type lacks: no error")
 	}
 }
