@@ -188,6 +188,19 @@ func needBPF(t testing.TB) {
 	}
 }
 
+// skipIfRefused skips the test if err says the kernel refused the
+// iterators (no BTF for them, or not permitted), and fails it on any
+// other error.
+func skipIfRefused(t *testing.T, err error) {
+	t.Helper()
+	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
+		t.Skipf("the kernel refuses the iterator: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestWalksAgree finds the holders of the same sockets both ways: a
 // listener shared by two processes, a SO_REUSEPORT pair (two sockets on
 // one port), and where /proc/PID/fd cannot see them, a listener in a
@@ -223,12 +236,7 @@ func TestWalksAgree(t *testing.T) {
 	for _, workers := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			viaBPF, err := scanFDsBPFOn("/proc", want, workers)
-			if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
-				t.Skipf("the kernel refuses the iterator: %v", err)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			skipIfRefused(t, err)
 			walksAgree(t, viaProc, viaBPF, a, b, r1, r2, thread, zombie)
 		})
 	}
@@ -338,12 +346,7 @@ func BenchmarkLoadBPF(b *testing.B) {
 func TestLoaderMatchesCilium(t *testing.T) {
 	needBPF(t)
 	objs, err := loadHolderIters(map[uint64]struct{}{1: {}})
-	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
-		t.Skipf("the kernel refuses the iterator: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipIfRefused(t, err)
 	defer objs.Close()
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(holdersELF))
 	if err != nil {
@@ -399,12 +402,7 @@ func xlated(t *testing.T, p *ebpf.Program) []string {
 func TestIterPerProcess(t *testing.T) {
 	needBPF(t)
 	objs, err := loadHolderIters(map[uint64]struct{}{1: {}})
-	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, unix.EPERM) {
-		t.Skipf("the kernel refuses the iterator: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipIfRefused(t, err)
 	defer objs.Close()
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
