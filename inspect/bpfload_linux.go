@@ -536,7 +536,12 @@ func loadIter(name string, insns []byte, license string, attachID uint32) (int, 
 	copy(attr[48:63], name) // prog_name
 	ne.PutUint32(attr[68:], unix.BPF_TRACE_ITER)
 	ne.PutUint32(attr[108:], attachID)
+	// The verifier gives up with EAGAIN when a signal is pending (the Go
+	// runtime preempts with SIGURG); it is asked again, as cilium/ebpf does.
 	fd, err := bpf(unix.BPF_PROG_LOAD, attr)
+	for errors.Is(err, unix.EAGAIN) {
+		fd, err = bpf(unix.BPF_PROG_LOAD, attr)
+	}
 	runtime.KeepAlive(insns)
 	runtime.KeepAlive(lic)
 	if err != nil {

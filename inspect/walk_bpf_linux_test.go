@@ -455,3 +455,36 @@ func TestCompleteEarly(t *testing.T) {
 		t.Errorf("holders of %d sockets, want the 2 asked about: %v", len(scan.holders), scan.holders)
 	}
 }
+
+// TestLoadInterrupted: the verifier gives up with EAGAIN when a signal
+// reaches the loading thread (the Go runtime sends SIGURG to preempt), and
+// the load must try again rather than fall back to /proc. Here the thread
+// gets a SIGURG every 20 µs or so; without the retry, one load in a few
+// fails.
+func TestLoadInterrupted(t *testing.T) {
+	needBPF(t)
+	want := map[uint64]struct{}{1: {}}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pid, tid := unix.Getpid(), unix.Gettid()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				unix.Tgkill(pid, tid, unix.SIGURG)
+				time.Sleep(20 * time.Microsecond)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for range 100 {
+		h, err := loadHolderIters(want)
+		skipIfRefused(t, err)
+		h.Close()
+	}
+}
