@@ -205,8 +205,35 @@ func (h *holderIters) Close() {
 var holdersObject = sync.OnceValues(func() (*bpfObject, error) { return parseBPFObject(holdersELF) })
 
 // loadHolderIters loads the iterators of bpf/holders.c, with the wanted
-// map sized to want and filled.
+// map sized to want and filled. Before Linux 5.11 the kernel charged BPF
+// memory to RLIMIT_MEMLOCK (often 64 KB) and refused with EPERM beyond it;
+// a refused load is tried once more with the limit raised, as libbpf does.
 func loadHolderIters(want map[uint64]struct{}) (*holderIters, error) {
+	h, err := loadHolderItersOnce(want)
+	if errors.Is(err, unix.EPERM) && raiseMemlock() {
+		h, err = loadHolderItersOnce(want)
+	}
+	return h, err
+}
+
+// raiseMemlock lifts this process's RLIMIT_MEMLOCK as far as it may (to
+// no limit with CAP_SYS_RESOURCE, else to the hard limit), and reports
+// whether it rose.
+func raiseMemlock() bool {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim) != nil || lim.Cur == unix.RLIM_INFINITY {
+		return false
+	}
+	if unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}) == nil {
+		return true
+	}
+	if lim.Cur < lim.Max && unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: lim.Max, Max: lim.Max}) == nil {
+		return true
+	}
+	return false
+}
+
+func loadHolderItersOnce(want map[uint64]struct{}) (*holderIters, error) {
 	obj, err := holdersObject()
 	if err != nil {
 		return nil, fmt.Errorf("holders object: %w", err)

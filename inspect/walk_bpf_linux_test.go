@@ -488,3 +488,36 @@ func TestLoadInterrupted(t *testing.T) {
 		h.Close()
 	}
 }
+
+// TestRaiseMemlock: a low RLIMIT_MEMLOCK (as kernels before 5.11 charged
+// BPF memory to it) is raised as far as the process may, once.
+func TestRaiseMemlock(t *testing.T) {
+	var was unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &was); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &was); err != nil {
+			t.Errorf("restore RLIMIT_MEMLOCK: %v", err)
+		}
+	})
+	if was.Max <= 64<<10 {
+		t.Skipf("RLIMIT_MEMLOCK's hard limit is %d: nothing to raise it to", was.Max)
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: 64 << 10, Max: was.Max}); err != nil {
+		t.Fatal(err)
+	}
+	if !raiseMemlock() {
+		t.Fatal("raiseMemlock did not raise a soft limit of 64 KB")
+	}
+	var now unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &now); err != nil {
+		t.Fatal(err)
+	}
+	if now.Cur < was.Max { // no limit with CAP_SYS_RESOURCE, else the hard limit
+		t.Errorf("RLIMIT_MEMLOCK is %d after raiseMemlock, want %d or more", now.Cur, was.Max)
+	}
+	if raiseMemlock() {
+		t.Error("raiseMemlock raised the limit twice")
+	}
+}
