@@ -54,7 +54,7 @@ func ParseQuery(text string, reg *services.Registry) ([]Query, error) {
 			return nil, queryErr(text, "unknown protocol %q in %q: use tcp or udp (53/udp)", p, text)
 		}
 		if q.Proto != "" && q.Proto != proto {
-			return nil, queryErr(text, "%q names two protocols: keep one (%s/%s)", text, rest, proto)
+			return nil, queryErr(text, "%q names two protocols: keep one (%s/%s)", text, plainOr(rest, "PORT"), proto)
 		}
 		q.Proto, s = proto, rest
 	}
@@ -87,7 +87,7 @@ func ParseQuery(text string, reg *services.Registry) ([]Query, error) {
 		return nil, queryErr(text, "bad query %q: put an IPv6 address in brackets, [::1]:8080", text)
 	}
 	if s == "" {
-		return nil, queryErr(text, "no port in %q: add one, as in %s8080", text, text)
+		return nil, queryErr(text, "no port in %q: add one, as in %s8080", text, plainOr(strings.TrimSpace(text), ":"))
 	}
 	ranges, service, err := parsePorts(s, text, reg)
 	if err != nil {
@@ -289,4 +289,15 @@ func Matcher(qs []Query, clients bool) Filter {
 		}
 	}
 	return f
+}
+
+// plainOr returns s if it is all printable ASCII without spaces, as a
+// hint may repeat it, else alt: a hint stays one line, whatever was typed.
+func plainOr(s, alt string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return alt
+		}
+	}
+	return s
 }

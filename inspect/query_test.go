@@ -79,7 +79,11 @@ func TestParseQueryErrors(t *testing.T) {
 		{"example.com:80", `"example.com" is a host name, and whoport does not resolve names`},
 		{"db-1:5432", `"db-1" is a host name`},
 		{"127.0.0.1:", `no port in "127.0.0.1:"`},
-		{"udp:", `no port in "udp:"`},
+		{"udp:", `no port in "udp:": add one, as in udp:8080`},
+		{"\n:", `no port in "\n:": add one, as in :8080`},
+		{"[::1%\n]:", `add one, as in :8080`},
+		{"tcp:\n80/udp", `names two protocols: keep one (PORT/udp)`},
+		{"tcp:80/udp", `names two protocols: keep one (80/udp)`},
 	} {
 		_, err := ParseQuery(c.in, reg)
 		var qe *QueryError
