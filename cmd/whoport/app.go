@@ -91,7 +91,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(a.stderr, "whoport: error: %s\n", oneLine(err.Error()))
 		for _, h := range hintsOf(err) {
-			fmt.Fprintf(a.stderr, "whoport: hint: %s\n", h)
+			fmt.Fprintf(a.stderr, "whoport: hint: %s\n", oneLine(h))
 		}
 		return exitError
 	}
@@ -136,7 +136,11 @@ func hintsOf(err error) []string {
 	return nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine makes a message one line of text fit for a terminal: each run of
+// white space becomes one space, and what clean escapes is escaped (but
+// backslashes: a message quotes with %q, whose escapes must read as
+// such). A message may carry what another process named.
+func oneLine(s string) string { return escape(strings.Join(strings.Fields(s), " "), false) }
 
 // system opens the host named by --proc-root, once.
 func (a *app) system() (inspect.System, error) {

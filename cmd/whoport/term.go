@@ -40,13 +40,17 @@ func newPalette(on bool) palette {
 // (ESC, CR, newline, …), bidirectional overrides and other invisible
 // formatting characters, and invalid UTF-8. Other processes choose their
 // names and arguments; they must not paint our output.
-func clean(s string) string {
+func clean(s string) string { return escape(s, true) }
+
+// escape escapes what clean does, and backslashes (so that an escape is
+// never ambiguous) if backslash is set.
+func escape(s string, backslash bool) string {
 	if plainASCII(s) {
 		return s
 	}
 	ok := true
 	for _, r := range s {
-		if r == utf8.RuneError || !printable(r) || r == '\\' {
+		if r == utf8.RuneError || !printable(r) || (backslash && r == '\\') {
 			ok = false
 			break
 		}
@@ -60,7 +64,7 @@ func clean(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\': // so that an escape below is never ambiguous
+		case r == '\\' && backslash:
 			b.WriteString(`\\`)
 		case r == '\n':
 			b.WriteString(`\n`)
