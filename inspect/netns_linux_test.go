@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -23,55 +22,14 @@ import (
 // with ip netns (never touching the host's own), start this test binary
 // inside them as a child (TestNetnsHelper), and look from the host.
 
-// nsChild is this test binary running TestNetnsHelper inside a namespace.
-type nsChild struct {
-	pid   int32
-	lines map[string]string
-	stdin io.Closer
-}
-
-// startInNetns starts a helper in the namespace and waits for its
-// "ready"; it is stopped when the test ends.
-func startInNetns(t *testing.T, ns, mode string, args ...string) *nsChild {
+// startInNetns starts the helper in mode inside the namespace ns (ip netns
+// exec execs it: the pid is the helper's).
+func startInNetns(t *testing.T, ns, mode string) *helperChild {
 	t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsHelper$"}, args...)...)
+	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsHelper$")
 	cmd.Env = append(os.Environ(), "WHOPORT_NETNS_HELPER="+mode)
 	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
-	c := &nsChild{pid: int32(cmd.Process.Pid), lines: map[string]string{}, stdin: in} // ip netns exec execs: the same pid
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), " ")
-		if k == "ready" {
-			return c
-		}
-		if k == "error" {
-			t.Fatalf("helper: %s", v)
-		}
-		c.lines[k] += v + "\n"
-	}
-	t.Fatalf("helper ended before it was ready")
-	return nil
-}
-
-func (c *nsChild) port(t *testing.T, key string) uint16 {
-	t.Helper()
-	p, err := strconv.ParseUint(strings.TrimSpace(c.lines[key]), 10, 16)
-	if err != nil {
-		t.Fatalf("helper's %s: %q", key, c.lines[key])
-	}
-	return uint16(p)
+	return startHelper(t, mode, cmd)
 }
 
 // TestNetnsHelper is the child's side; it does nothing in a plain run.

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -114,14 +113,13 @@ func listenRaw(port int, reusePort bool) (int, error) {
 	return fd, unix.Listen(fd, 8)
 }
 
-// walkChild is a running child and what it said.
+// walkChild is a running helper and the inode of the socket it holds.
 type walkChild struct {
-	pid   int32
+	*helperChild
 	inode uint64
-	said  map[string]string
 }
 
-// startWalkChild starts the test binary as a child in mode, stopped when
+// startWalkChild starts the test binary as a helper in mode, stopped when
 // the test ends.
 func startWalkChild(t *testing.T, mode, arg string, files ...*os.File) *walkChild {
 	t.Helper()
@@ -129,35 +127,12 @@ func startWalkChild(t *testing.T, mode, arg string, files ...*os.File) *walkChil
 	cmd.Env = append(os.Environ(), "WHOPORT_WALK_CHILD="+mode, "WHOPORT_WALK_ARG="+arg)
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	c := startHelper(t, mode, cmd)
+	inode, err := strconv.ParseUint(c.said["inode"], 10, 64)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("helper %s's inode: %q", mode, c.said["inode"])
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	c := &walkChild{pid: int32(cmd.Process.Pid), said: map[string]string{}}
-	for sc := bufio.NewScanner(stdout); sc.Scan(); {
-		k, v, _ := strings.Cut(sc.Text(), " ")
-		switch k {
-		case "ready":
-			c.inode, _ = strconv.ParseUint(c.said["inode"], 10, 64)
-			return c
-		case "error":
-			t.Fatalf("child %s: %s", mode, v)
-		}
-		c.said[k] = v
-	}
-	t.Fatalf("child %s exited before it was ready", mode)
-	return nil
+	return &walkChild{c, inode}
 }
 
 // waitZombie waits until the first thread of pid has exited.
