@@ -463,10 +463,33 @@ func (p *bpfProg) relocate(obj *bpfObject, kernel *btfSpec, maps map[string]int)
 
 var bigEndian = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
 
-// bpf makes the bpf(2) call cmd with attr, which it keeps alive.
-func bpf(cmd int, attr []byte) (int, error) {
+// ptrField is a pointer field of a bpf_attr: its offset, and what it
+// points to.
+type ptrField struct {
+	off int
+	p   unsafe.Pointer
+}
+
+// bpf makes the bpf(2) call cmd with attr, its pointer fields written from
+// ptrs only here, just before the call: Go moves a goroutine's stack when
+// it grows, and an address written into attr earlier would go stale if
+// what it points to was on the stack. Nothing between the writes and the
+// system call can move the stack (no calls), and ptrs keeps the memory
+// alive through it.
+func bpf(cmd int, attr []byte, ptrs ...ptrField) (int, error) {
+	for _, f := range ptrs {
+		v := uint64(uintptr(f.p))
+		for i := range 8 {
+			shift := 8 * i
+			if bigEndian {
+				shift = 56 - shift
+			}
+			attr[f.off+i] = byte(v >> shift)
+		}
+	}
 	fd, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(unsafe.Pointer(&attr[0])), uintptr(len(attr)))
 	runtime.KeepAlive(attr)
+	runtime.KeepAlive(ptrs)
 	if errno != 0 {
 		return -1, errno
 	}
@@ -499,27 +522,19 @@ func putKeys(fd int, keys []uint64) error {
 	ne := binary.NativeEndian
 	vals := make([]byte, len(keys))
 	attr := make([]byte, 56) // BPF_MAP_UPDATE_BATCH's part of union bpf_attr
-	ne.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&keys[0]))))
-	ne.PutUint64(attr[24:], uint64(uintptr(unsafe.Pointer(&vals[0]))))
 	ne.PutUint32(attr[32:], uint32(len(keys)))
 	ne.PutUint32(attr[36:], uint32(fd))
-	_, err := bpf(unix.BPF_MAP_UPDATE_BATCH, attr)
-	runtime.KeepAlive(keys)
-	runtime.KeepAlive(vals)
+	_, err := bpf(unix.BPF_MAP_UPDATE_BATCH, attr, ptrField{16, unsafe.Pointer(&keys[0])}, ptrField{24, unsafe.Pointer(&vals[0])})
 	if err == nil {
 		return nil
 	}
 	for i := range keys {
 		attr := make([]byte, 32) // BPF_MAP_UPDATE_ELEM's
 		ne.PutUint32(attr[0:], uint32(fd))
-		ne.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&keys[i]))))
-		ne.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&vals[i]))))
-		if _, err := bpf(unix.BPF_MAP_UPDATE_ELEM, attr); err != nil {
+		if _, err := bpf(unix.BPF_MAP_UPDATE_ELEM, attr, ptrField{8, unsafe.Pointer(&keys[i])}, ptrField{16, unsafe.Pointer(&vals[i])}); err != nil {
 			return fmt.Errorf("fill map: %w", err)
 		}
 	}
-	runtime.KeepAlive(keys)
-	runtime.KeepAlive(vals)
 	return nil
 }
 
@@ -531,19 +546,16 @@ func loadIter(name string, insns []byte, license string, attachID uint32) (int, 
 	attr := make([]byte, 128) // union bpf_attr, as BPF_PROG_LOAD reads it
 	ne.PutUint32(attr[0:], unix.BPF_PROG_TYPE_TRACING)
 	ne.PutUint32(attr[4:], uint32(len(insns)/insnSize))
-	ne.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&insns[0]))))
-	ne.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&lic[0]))))
 	copy(attr[48:63], name) // prog_name
 	ne.PutUint32(attr[68:], unix.BPF_TRACE_ITER)
 	ne.PutUint32(attr[108:], attachID)
 	// The verifier gives up with EAGAIN when a signal is pending (the Go
 	// runtime preempts with SIGURG); it is asked again, as cilium/ebpf does.
-	fd, err := bpf(unix.BPF_PROG_LOAD, attr)
+	ptrs := []ptrField{{8, unsafe.Pointer(&insns[0])}, {16, unsafe.Pointer(&lic[0])}}
+	fd, err := bpf(unix.BPF_PROG_LOAD, attr, ptrs...)
 	for errors.Is(err, unix.EAGAIN) {
-		fd, err = bpf(unix.BPF_PROG_LOAD, attr)
+		fd, err = bpf(unix.BPF_PROG_LOAD, attr, ptrs...)
 	}
-	runtime.KeepAlive(insns)
-	runtime.KeepAlive(lic)
 	if err != nil {
 		return -1, fmt.Errorf("load %s: %w", name, err)
 	}

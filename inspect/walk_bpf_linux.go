@@ -147,12 +147,12 @@ func openIterFor(prog int, pid uint32) (int, error) {
 	link := make([]byte, 32) // union bpf_attr, as BPF_LINK_CREATE reads it
 	ne.PutUint32(link[0:], uint32(prog))
 	ne.PutUint32(link[8:], unix.BPF_TRACE_ITER)
+	var ptrs []ptrField
 	if pid != 0 {
-		ne.PutUint64(link[16:], uint64(uintptr(unsafe.Pointer(&info[0]))))
+		ptrs = append(ptrs, ptrField{16, unsafe.Pointer(&info)})
 		ne.PutUint32(link[24:], uint32(len(info)))
 	}
-	lfd, err := bpf(unix.BPF_LINK_CREATE, link)
-	runtime.KeepAlive(&info)
+	lfd, err := bpf(unix.BPF_LINK_CREATE, link, ptrs...)
 	if err != nil {
 		return -1, fmt.Errorf("link for pid %d: %w", pid, err)
 	}

@@ -496,3 +496,57 @@ func TestRaiseMemlock(t *testing.T) {
 		t.Error("raiseMemlock raised the limit twice")
 	}
 }
+
+// TestBPFStackMoves: the addresses bpf(2) reads inside its attributes
+// stay right when the goroutine's stack moves (Go copies a stack that
+// grows). Run again with GODEBUG=efence=1, which unmaps every stack left
+// behind: an address that went stale makes the kernel say EFAULT. Each
+// call is made from a new goroutine at depths that make it grow at
+// different points.
+func TestBPFStackMoves(t *testing.T) {
+	needBPF(t)
+	if !strings.Contains(os.Getenv("GODEBUG"), "efence=1") {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBPFStackMoves$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "GODEBUG=efence=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("with GODEBUG=efence=1: %v\n%s", err, out)
+		}
+		return
+	}
+	h, err := loadHolderIters(map[uint64]struct{}{1: {}})
+	skipIfRefused(t, err)
+	defer h.Close()
+	self := uint32(os.Getpid())
+	for depth := range 300 {
+		for _, call := range []func() error{
+			func() error { // a pointer to an array on the stack
+				fd, err := openIterFor(h.tasks, self)
+				if err == nil {
+					unix.Close(fd)
+				}
+				return err
+			},
+			func() error { return putKeys(h.wanted, []uint64{1}) }, // a slice on the stack
+		} {
+			errc := make(chan error)
+			go func() { errc <- atDepth(depth, call) }()
+			if err := <-errc; err != nil {
+				t.Fatalf("at depth %d: %v", depth, err)
+			}
+		}
+	}
+}
+
+// atDepth calls f under n frames of its own.
+//
+//go:noinline
+func atDepth(n int, f func() error) error {
+	var pad [64]byte
+	pad[n%len(pad)] = byte(n)
+	if n == 0 {
+		return f()
+	}
+	err := atDepth(n-1, f)
+	runtime.KeepAlive(&pad)
+	return err
+}
