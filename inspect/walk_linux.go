@@ -230,7 +230,7 @@ func initialPIDs(proc string) bool {
 		return false
 	}
 	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "pid"))
-	return err == nil && ns == "pid:["+strconv.Itoa(initPIDNamespace)+"]"
+	return err == nil && ns == "pid:["+strconv.FormatUint(initPIDNamespace, 10)+"]"
 }
 
 // initUserNamespace is the inode of the initial user namespace
@@ -241,5 +241,5 @@ const initUserNamespace = 0xEFFFFFFD
 // capabilities of any other do not let a process load BPF programs.
 func initialUsers(proc string) bool {
 	ns, err := os.Readlink(filepath.Join(proc, "self", "ns", "user"))
-	return err == nil && ns == "user:["+strconv.Itoa(initUserNamespace)+"]"
+	return err == nil && ns == "user:["+strconv.FormatUint(initUserNamespace, 10)+"]"
 }
