@@ -24,6 +24,10 @@ import (
 // processes the filter names when it names them; with the filter's
 // NoHolders, not looked for.
 func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
+	mode, forced, err := walkMode()
+	if err != nil {
+		return nil, err
+	}
 	var (
 		named []int32
 		first fdScan
@@ -48,7 +52,7 @@ func (s System) Collect(ctx context.Context, f Filter) (*Snapshot, error) {
 	if !f.NoHolders {
 		dnat = s.startDNAT(f, false) // collect_netns_linux.go
 		if len(f.PIDs) == 0 {
-			walk = s.startHolderWalk() // walk_linux.go
+			walk = s.startHolderWalk(mode, forced) // walk_linux.go
 		}
 	}
 	snap, found, err := s.tables(f)

@@ -61,3 +61,21 @@ func TestCollectExposed(t *testing.T) {
 		t.Errorf("got %q, want %q: listeners beyond loopback only", got, want)
 	}
 }
+
+// TestCollectBadWalk: an unknown WHOPORT_WALK is an error whatever the
+// query, even one that would need no holders walk (no socket passes, or
+// only named processes are searched).
+func TestCollectBadWalk(t *testing.T) {
+	root := fixture.Materialize(t, "../testdata/proc/basic.txt")
+	t.Setenv("WHOPORT_WALK", "fast")
+	for _, f := range []Filter{
+		{Ports: []PortRange{{1, 1}}},
+		{PIDs: []int32{500}},
+		{Listening: true},
+	} {
+		_, err := Fixture(root, Identity{}).Collect(context.Background(), f)
+		if err == nil || !strings.Contains(err.Error(), `invalid WHOPORT_WALK "fast"`) {
+			t.Errorf("filter %+v: got %v, want the invalid WHOPORT_WALK", f, err)
+		}
+	}
+}

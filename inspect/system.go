@@ -31,9 +31,6 @@ type System struct {
 	hidepid string
 	id      Identity
 	reg     func() *services.Registry
-	// walk chooses how Collect finds holders on Linux: WalkAuto, WalkBPF
-	// or WalkProc; "" reads WHOPORT_WALK when Collect runs (walk_linux.go).
-	walk string
 }
 
 // Identity is who whoport runs as on a System.

@@ -12,7 +12,7 @@ type Walk struct {
 	Why string
 }
 
-// Walk modes, as WHOPORT_WALK and System.Walk name them.
+// Walk modes, as WHOPORT_WALK names them.
 const (
 	WalkAuto = "auto" // BPF where it is allowed and pays off, else /proc
 	WalkBPF  = "bpf"  // BPF where it is allowed, else /proc

@@ -267,15 +267,15 @@ func TestCollectWalk(t *testing.T) {
 		walk string
 		want Walk
 	}{
-		{WalkBPF, Walk{Path: WalkBPF, Why: "asked for bpf"}},
-		{WalkProc, Walk{Path: WalkProc, Why: "asked for proc"}},
+		{WalkBPF, Walk{Path: WalkBPF, Why: "WHOPORT_WALK=bpf"}},
+		{WalkProc, Walk{Path: WalkProc, Why: "WHOPORT_WALK=proc"}},
 	} {
 		tcp := func(s *Socket) bool { return s.Proto == services.TCP } // the port is the kernel's for TCP only
 		sys, err := Open("/proc")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys.walk = c.walk
+		t.Setenv("WHOPORT_WALK", c.walk)
 		snap, err := sys.Collect(context.Background(), Filter{Ports: []PortRange{{port, port}}, Keep: tcp})
 		if err != nil {
 			t.Fatal(err)

@@ -28,7 +28,6 @@ type holderWalk struct {
 	s   System
 	bpf bool   // the BPF iterator may run, and pays off
 	why string // why the path that runs was taken, or why BPF was not
-	err error
 	// early is the /proc walk of every socket, started beside the tables
 	// on a small host (see earlyWalkFiles).
 	early <-chan earlyWalk
@@ -47,16 +46,11 @@ type earlyWalk struct {
 // its own while the kernel dumps the tables.
 const earlyWalkFiles = 2000
 
-// startHolderWalk chooses how holders will be found: by the BPF iterator
-// where it is allowed and pays off, else by walking /proc.
-func (s System) startHolderWalk() *holderWalk {
-	w := &holderWalk{s: s}
-	mode, forced, err := s.walkMode()
-	if err != nil {
-		w.err = err
-		return w
-	}
-	w.why = forced
+// startHolderWalk chooses how holders will be found in mode (of walkMode,
+// forced naming who asked for it): by the BPF iterator where it is allowed
+// and pays off, else by walking /proc.
+func (s System) startHolderWalk(mode, forced string) *holderWalk {
+	w := &holderWalk{s: s, why: forced}
 	files := 0 // open files on the host, counted in auto mode
 	if mode != WalkProc {
 		var why string
@@ -90,8 +84,8 @@ func (s System) startHolderWalk() *holderWalk {
 // path ran and why the other was not taken. A BPF load that fails falls
 // back to /proc: the failure is only recorded in Why.
 func (w *holderWalk) find(want map[uint64]struct{}) (fdScan, Walk, error) {
-	if w.err != nil || len(want) == 0 {
-		return fdScan{}, Walk{}, w.err
+	if len(want) == 0 {
+		return fdScan{}, Walk{}, nil
 	}
 	why := w.why
 	if w.bpf {
@@ -146,21 +140,17 @@ func (s System) completeEarly(e earlyWalk, want map[uint64]struct{}) fdScan {
 	return scan
 }
 
-// walkMode is s.walk, or else WHOPORT_WALK, or else auto; forced says who
-// asked for a mode other than auto.
-func (s System) walkMode() (mode, forced string, err error) {
-	mode, forced, name := s.walk, "asked for "+s.walk, "walk"
-	if mode == "" {
-		mode = os.Getenv("WHOPORT_WALK")
-		forced, name = "WHOPORT_WALK="+mode, "WHOPORT_WALK"
-	}
-	switch mode {
+// walkMode is WHOPORT_WALK's mode, auto if unset; forced says who asked
+// for a mode other than auto.
+func walkMode() (mode, forced string, err error) {
+	switch mode := os.Getenv("WHOPORT_WALK"); mode {
 	case "", WalkAuto:
 		return WalkAuto, "", nil
 	case WalkBPF, WalkProc:
-		return mode, forced, nil
+		return mode, "WHOPORT_WALK=" + mode, nil
+	default:
+		return "", "", fmt.Errorf("invalid WHOPORT_WALK %q: use auto, bpf or proc", mode)
 	}
-	return "", "", fmt.Errorf("invalid %s %q: use auto, bpf or proc", name, mode)
 }
 
 // bpfRefusal says why the BPF path may not or should not run, or "" when
