@@ -366,9 +366,9 @@ func fieldOffset(obj, kernel *btfSpec, find func(kind uint32, name string) (uint
 	}
 	bits, ktyp, path := uint32(0), kid, name
 	for _, x := range idx[1:] {
-		i, err := strconv.Atoi(x)
-		_, _, _, vlen, ms, ok := obj.typ(lid)
-		if err != nil || !ok || i >= vlen {
+		i, err := strconv.ParseUint(x, 10, 16)
+		kind, _, _, vlen, ms, ok := obj.typ(lid)
+		if err != nil || !ok || kind != btfStruct && kind != btfUnion || int(i) >= vlen || len(ms) < (int(i)+1)*12 {
 			return 0, 0, fmt.Errorf("%s: bad access %q", name, access)
 		}
 		m := ms[i*12:]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -87,17 +88,37 @@ func TestFieldOffsetAnonymous(t *testing.T) {
 	if err != nil || off != 8 || size != 8 {
 		t.Errorf("bpf_iter__task.task: offset %d, size %d, %v; want 8, 8", off, size, err)
 	}
-	if _, _, err := fieldOffset(obj.btf, kernel, kernel.find, local, "0:2"); err == nil {
-		t.Error("a member the local type lacks: no error")
+	for _, access := range []string{
+		"0:2",     // a member the local type lacks
+		"0:-1",    // a negative index
+		"0:99999", // out of range
+		"0:1:0",   // into a pointer, not a struct
+		"0:x",
+	} {
+		if _, _, err := fieldOffset(obj.btf, kernel, kernel.find, local, access); err == nil {
+			t.Errorf("access %q: no error", access)
+		}
 	}
 }
 
 // TestParseTruncated: a truncated object or BTF is an error, never a
-// panic.
+// panic; so is each section of the object cut short in place (its size
+// in the section header made smaller), which reaches the parsers of the
+// sections, the relocations, BTF and .BTF.ext.
 func TestParseTruncated(t *testing.T) {
 	for n := range len(holdersELF) {
 		if _, err := parseBPFObject(holdersELF[:n]); err == nil {
 			t.Fatalf("%d of %d bytes: no error", n, len(holdersELF))
+		}
+	}
+	ne := binary.NativeEndian
+	shoff, shnum := ne.Uint64(holdersELF[0x28:]), int(ne.Uint16(holdersELF[0x3c:]))
+	for i := range shnum {
+		h := int(shoff) + i*64
+		for n := range ne.Uint64(holdersELF[h+0x20:]) {
+			b := slices.Clone(holdersELF)
+			ne.PutUint64(b[h+0x20:], n)
+			parseBPFObject(b) //nolint:errcheck // some sections parse short
 		}
 	}
 	b := newBTFBuilder()
