@@ -151,7 +151,9 @@ func (s System) tables(f Filter) (*Snapshot, netnsFound, error) {
 	for i := range snap.Sockets {
 		snap.Sockets[i].Netns = host
 	}
-	snap.Sockets = append(snap.Sockets, s.readOtherNetns(others, f)...)
+	socks, warnings := s.readOtherNetns(others, f)
+	snap.Sockets = append(snap.Sockets, socks...)
+	snap.Warnings = append(snap.Warnings, warnings...)
 	return snap, found, nil
 }
 

@@ -201,10 +201,7 @@ func (s System) nameKernelSockets(socks []Socket) {
 		}
 		handle := ""
 		if n := sk.Netns; n != nil && !n.Host {
-			handle = n.Path
-			if handle == "" {
-				handle = s.proc + "/" + strconv.Itoa(int(n.PID)) + "/ns/net"
-			}
+			handle = s.netnsHandle(n)
 		}
 		ts, _ := tunnelsIn(handle)
 		tunnels[sk.Netns] = ts

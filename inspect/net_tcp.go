@@ -67,6 +67,9 @@ func readNetTables(proc string, f *Filter) (socks []Socket, warnings []string, e
 		}
 	}
 	if _, err := os.Stat(filepath.Join(proc, "net", "tcp")); !found && err != nil {
+		if _, err := os.Stat(proc); err != nil { // a process that exited, say
+			return nil, nil, fmt.Errorf("read socket tables: %w", err)
+		}
 		return nil, nil, fmt.Errorf("%s has no socket tables (net/tcp, net/udp): is it a /proc?", proc)
 	}
 	return socks, warnings, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -131,5 +132,39 @@ func TestNetnsFixtureScopes(t *testing.T) {
 	var se *ScopeError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "blue, docker:web") {
 		t.Errorf("an unknown name: got %v, want a ScopeError listing the names", err)
+	}
+}
+
+// TestReadNetnsFallback: read through a process's /proc/PID/net files, a
+// namespace keeps its sockets despite a line that does not parse (the line
+// becomes a warning), says why when the files cannot be read, and is
+// dropped quietly when its only process has exited.
+func TestReadNetnsFallback(t *testing.T) {
+	root := fixture.Materialize(t, "../testdata/proc/netns.txt")
+	sys := Fixture(root+"/proc", Identity{})
+	tcp := filepath.Join(root, "proc", "40", "net", "tcp")
+	f, err := os.OpenFile(tcp, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "   1: not a socket line")
+	f.Close()
+	if err := os.MkdirAll(filepath.Join(root, "proc", "70"), 0o755); err != nil { // a process with no net/
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pid             int32
+		socks, warnings int
+		skipped         string
+	}{
+		{40, 1, 1, ""},
+		{70, 0, 0, "has no socket tables"},
+		{99, 0, 0, ""}, // gone
+	} {
+		n := &Netns{PID: c.pid}
+		socks, warnings := sys.readNetns(n, Filter{})
+		if len(socks) != c.socks || len(warnings) != c.warnings || !strings.Contains(n.Skipped, c.skipped) || (c.skipped == "") != (n.Skipped == "") {
+			t.Errorf("pid %d: %d sockets, warnings %q, skipped %q; want %d, %d, %q", c.pid, len(socks), warnings, n.Skipped, c.socks, c.warnings, c.skipped)
+		}
 	}
 }

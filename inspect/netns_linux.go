@@ -189,27 +189,26 @@ func (s System) scope(found netnsFound, scope string) ([]*Netns, error) {
 // readNetns reads the TCP and UDP tables of another network namespace
 // that the filter passes: on the live host by sock_diag from inside it,
 // else (or when entering is refused) from the /proc/PID/net files of a
-// process in it, which give the tables of that process's namespace. When
-// neither can be read, it says why in n.Skipped.
-func (s System) readNetns(n *Netns, f Filter) ([]Socket, error) {
+// process in it, which give the tables of that process's namespace, and
+// the lines of them that do not parse. When neither can be read, it says
+// why in n.Skipped: on the live host why entering failed, else why the
+// files could not be read.
+func (s System) readNetns(n *Netns, f Filter) (socks []Socket, warnings []string) {
 	if f.OthersListening {
 		f.Listening = true
 	}
-	var socks []Socket
 	err := errors.New("no way in")
 	if s.live {
-		handle := n.Path // a file outlives any one process in the namespace
-		if handle == "" {
-			handle = filepath.Join(s.proc, strconv.Itoa(int(n.PID)), "ns", "net")
-		}
-		socks, err = dumpSockDiagOn(func() (int, error) { return netlinkIn(handle, unix.NETLINK_SOCK_DIAG) }, f)
+		socks, err = dumpSockDiagOn(func() (int, error) { return netlinkIn(s.netnsHandle(n), unix.NETLINK_SOCK_DIAG) }, f)
 	}
 	if err != nil && n.PID != 0 {
 		var werr error
-		var warnings []string
 		socks, warnings, werr = readNetTables(filepath.Join(s.proc, strconv.Itoa(int(n.PID))), &f)
-		if werr == nil && len(warnings) == 0 {
+		switch {
+		case werr == nil:
 			err = nil
+		case !s.live || vanished(werr):
+			err = werr
 		}
 	}
 	if err != nil && n.Path == "" && vanished(err) {
@@ -225,17 +224,25 @@ func (s System) readNetns(n *Netns, f Filter) ([]Socket, error) {
 	for i := range socks {
 		socks[i].Netns = n
 	}
-	return socks, nil
+	return socks, warnings
+}
+
+// netnsHandle is the file that refers to the namespace n: its bind mount,
+// which outlives any one process in it, else a process's ns/net.
+func (s System) netnsHandle(n *Netns) string {
+	if n.Path != "" {
+		return n.Path
+	}
+	return filepath.Join(s.proc, strconv.Itoa(int(n.PID)), "ns", "net")
 }
 
 // readOtherNetns reads the tables of the namespaces other than the
-// host's, a few at a time.
-func (s System) readOtherNetns(nss []*Netns, f Filter) []Socket {
+// host's, a few at a time, and the lines of them that do not parse.
+func (s System) readOtherNetns(nss []*Netns, f Filter) (socks []Socket, warnings []string) {
 	var (
-		mu    sync.Mutex
-		wg    sync.WaitGroup
-		socks []Socket
-		sem   = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	)
 	for _, n := range nss {
 		if n.Host {
@@ -245,15 +252,16 @@ func (s System) readOtherNetns(nss []*Netns, f Filter) []Socket {
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			got, _ := s.readNetns(n, f)
+			got, warned := s.readNetns(n, f)
 			mu.Lock()
 			socks = append(socks, got...)
+			warnings = append(warnings, warned...)
 			mu.Unlock()
 			<-sem
 		}()
 	}
 	wg.Wait()
-	return socks
+	return socks, warnings
 }
 
 // netlinkIn opens a netlink socket of the protocol inside the network
