@@ -33,7 +33,9 @@ func (a *app) write(rep report, sys inspect.System) error {
 	case formatProm:
 		return rep.(promReport).prom(a.stdout)
 	case formatTSV:
-		rep.(tsvReport).tsv(a.renderer(sys))
+		r := a.renderer(sys)
+		r.p = newPalette(false) // for scripts: no colour, whatever --color says
+		rep.(tsvReport).tsv(r)
 		return nil
 	}
 	rep.text(a.renderer(sys))

@@ -118,3 +118,32 @@ func TestShapeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestTSVHasNoColour: the tab-separated form is for scripts, and has no
+// colour codes even when colour is asked for: it is the same with
+// --color always as without.
+func TestTSVHasNoColour(t *testing.T) {
+	root := rootsView(t)
+	for _, args := range [][]string{
+		{"--format", "tsv", "-a"},
+		{"--format", "tsv", "--no-header", "-o", "port,pid,where,command"},
+	} {
+		var plain, coloured, errb bytes.Buffer
+		if code := fixtureApp(&plain, &errb, asRoot).run(context.Background(), append([]string{"--proc-root", root}, args...)); code != 0 {
+			t.Fatalf("whoport %q: exit %d, want 0; stderr: %s", args, code, errb.String())
+		}
+		colourArgs := append([]string{"--proc-root", root, "--color", "always"}, args...)
+		if code := fixtureApp(&coloured, &errb, asRoot).run(context.Background(), colourArgs); code != 0 {
+			t.Fatalf("whoport %q: exit %d, want 0; stderr: %s", colourArgs, code, errb.String())
+		}
+		if strings.Contains(coloured.String(), "\x1b") {
+			t.Errorf("whoport %q writes an escape character:\n%q", colourArgs, coloured.String())
+		}
+		if !strings.Contains(plain.String(), "(+1: 101)") {
+			t.Errorf("whoport %q names no other holder, which the fixture has:\n%s", args, plain.String())
+		}
+		if coloured.String() != plain.String() {
+			t.Errorf("whoport %q differs from the same without --color always:\n%q\nwant:\n%q", colourArgs, coloured.String(), plain.String())
+		}
+	}
+}
