@@ -189,8 +189,9 @@ func plural(n int, one, many string) string {
 // succeeded, nothing blocks it, and a conflict the socket table could not
 // decide (both set SO_REUSEADDR or SO_REUSEPORT, a [::] socket whose
 // IPV6_V6ONLY is unknown) was settled in its favour. Where it failed with
-// EADDRINUSE, such a conflict was settled against it, and blocks.
-func Reconcile(fs []Finding, probe error) []Finding {
+// EADDRINUSE, such a conflict was settled against it, and blocks. b is
+// the bind that was explained and probed.
+func Reconcile(b Bind, fs []Finding, probe error) []Finding {
 	for i := range fs {
 		f := &fs[i]
 		if f.Socket == nil || f.Code == CodeWhichLocalhost {
@@ -204,7 +205,7 @@ func Reconcile(fs []Finding, probe error) []Finding {
 		case unknown && InUse(probe):
 			f.Blocking = true
 			f.Message = strings.TrimSuffix(f.Message, ".") + "; the bind failed, so it is dual-stack."
-			f.Fix = stopFix(Bind{}, f.Socket) + ", or keep the families apart with IPV6_V6ONLY"
+			f.Fix = stopFix(b, f.Socket) + ", or keep the families apart with IPV6_V6ONLY"
 		case probe == nil && f.Blocking:
 			f.Blocking = false
 			f.Message = strings.TrimSuffix(f.Message, ".") + "; yet the bind succeeded: the kernel let them share the port."

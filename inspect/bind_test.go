@@ -141,7 +141,7 @@ func TestReconcile(t *testing.T) {
 	inUse := &BindError{Err: syscall.EADDRINUSE}
 	reuse := Bind{Proto: services.TCP, Addr: netip.MustParseAddr("127.0.0.1"), Port: 8080, ReuseAddr: true, ReusePort: true, UID: 1000}
 	blocked := Explain(reuse, []Socket{listener("127.0.0.1:8080", 3)}, DefaultNetConfig)
-	if got := Reconcile(slices.Clone(blocked), nil); got[0].Blocking || got[0].Fix != "" || !strings.Contains(got[0].Message, "yet the bind succeeded") {
+	if got := Reconcile(reuse, slices.Clone(blocked), nil); got[0].Blocking || got[0].Fix != "" || !strings.Contains(got[0].Message, "yet the bind succeeded") {
 		t.Errorf("bind succeeded: got %+v; want no block, no fix, and the words saying so", got[0])
 	}
 	orphan := Socket{Proto: services.TCP, Family: IPv4, Local: netip.MustParseAddrPort("127.0.0.1:8080"),
@@ -149,7 +149,7 @@ func TestReconcile(t *testing.T) {
 	tw := Socket{Proto: services.TCP, Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:5"), State: TimeWait}
 	b := reuse
 	b.ReusePort = false
-	fs := Reconcile(Explain(b, []Socket{tw}, DefaultNetConfig), inUse)
+	fs := Reconcile(b, Explain(b, []Socket{tw}, DefaultNetConfig), inUse)
 	if len(fs) != 1 || !fs[0].Blocking || !strings.Contains(fs[0].Message, "did not set SO_REUSEADDR") {
 		t.Errorf("--reuseaddr and a failed bind: got %+v; want the TIME_WAIT blocking, and why", fs)
 	}
@@ -160,10 +160,21 @@ func TestReconcile(t *testing.T) {
 	}
 	unknown := Socket{Proto: services.TCP, Family: IPv6, State: Listen, Local: netip.MustParseAddrPort("[::]:8080"), Inode: 7, V6OnlyUnknown: true}
 	b.Addr = netip.IPv4Unspecified()
-	if fs := Reconcile(Explain(b, []Socket{unknown}, DefaultNetConfig), inUse); len(fs) != 1 || !fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is dual-stack") {
+	if fs := Reconcile(b, Explain(b, []Socket{unknown}, DefaultNetConfig), inUse); len(fs) != 1 || !fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is dual-stack") {
 		t.Errorf("unknown v6only, bind failed: got %+v", fs)
 	}
-	if fs := Reconcile(Explain(b, []Socket{unknown}, DefaultNetConfig), nil); len(fs) != 1 || fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is v6-only") {
+	if fs := Reconcile(b, Explain(b, []Socket{unknown}, DefaultNetConfig), nil); len(fs) != 1 || fs[0].Blocking || !strings.Contains(fs[0].Message, "so it is v6-only") {
 		t.Errorf("unknown v6only, bind succeeded: got %+v", fs)
+	}
+	// A holder hidden from a user other than root: run as root to see it.
+	unknown.Hidden = true
+	for _, c := range []struct {
+		uid  uint32
+		want string
+	}{{1000, "run as root to see it"}, {0, "even root cannot read it here"}} {
+		b.UID = c.uid
+		if fs := Reconcile(b, Explain(b, []Socket{unknown}, DefaultNetConfig), inUse); len(fs) != 1 || !strings.Contains(fs[0].Fix, c.want) {
+			t.Errorf("hidden holder, uid %d: got %+v, want the fix to say %q", c.uid, fs, c.want)
+		}
 	}
 }

@@ -147,7 +147,7 @@ func (a *app) why(ctx context.Context, arg string, o bindOptions) (outcome, erro
 		rep.Errno = errnoOf(probe)
 		out.code = exitNotFound
 	}
-	for _, f := range append(inspect.Reconcile(inspect.Explain(b, host, cfg), probe), inspect.Elsewhere(b, snap.Sockets, snap.DNAT)...) {
+	for _, f := range append(inspect.Reconcile(b, inspect.Explain(b, host, cfg), probe), inspect.Elsewhere(b, snap.Sockets, snap.DNAT)...) {
 		jf := jsonFinding{Code: f.Code, Blocking: f.Blocking, Message: f.Message, Fix: f.Fix}
 		if f.Socket != nil {
 			js := newJSONSocket(f.Socket)
