@@ -23,8 +23,9 @@ type KillPlan struct {
 	Hidden int
 	// Others are the sockets that hold the port but are not signalled:
 	// bound and not listening (a TCP socket that never listened, a
-	// connected UDP socket) or held by a process left out, whose holders
-	// are none of the targets. They still make a bind fail.
+	// connected UDP socket), held by a process left out, whose holders
+	// are none of the targets, or the kernel's own (a tunnel's port).
+	// They still make a bind fail.
 	Others []*Socket
 }
 
@@ -38,6 +39,10 @@ func PlanKill(socks []Socket, all bool, pids []int32) KillPlan {
 	var others []*Socket
 	for i := range socks {
 		s := &socks[i]
+		if s.Kernel { // a tunnel's port (VXLAN, WireGuard): no process to signal, and it stays
+			others = append(others, s)
+			continue
+		}
 		if !s.Listening() && !all {
 			if s.Inode != 0 && s.State != TimeWait {
 				others = append(others, s)

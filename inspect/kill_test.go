@@ -35,6 +35,16 @@ func TestPlanKill(t *testing.T) {
 	if plan := PlanKill(socks, false, []int32{101}); !slices.Equal(pids(plan), []int32{101}) {
 		t.Errorf("with pid 101: got %v, want only 101", pids(plan))
 	}
+	// A tunnel's port is the kernel's: nothing to signal, nor to wait for,
+	// but it holds the port.
+	vxlan := Socket{Proto: services.UDP, State: Close, Local: netip.MustParseAddrPort("0.0.0.0:4789"), Inode: 9, Kernel: true, Device: "vxlan0"}
+	for _, all := range []bool{false, true} {
+		plan := PlanKill([]Socket{socks[0], vxlan}, all, nil)
+		if !slices.Equal(pids(plan), []int32{100, 101}) || len(plan.Rebind) != 1 || len(plan.Others) != 1 || plan.Others[0].Inode != 9 || plan.Hidden != 0 {
+			t.Errorf("with a VXLAN socket (all %v): got targets %v, rebind %d, others %d, hidden %d; want [100 101], 1, the VXLAN socket, 0",
+				all, pids(plan), len(plan.Rebind), len(plan.Others), plan.Hidden)
+		}
+	}
 	// A bound TCP socket that does not listen, and a connected UDP socket,
 	// still hold the port: named, not signalled, unless all.
 	bound := Socket{Proto: services.TCP, State: Close, Local: netip.MustParseAddrPort("0.0.0.0:81"), Inode: 5, Holders: []*Process{client}}
