@@ -20,3 +20,24 @@ func TestSubcommandWinsOverService(t *testing.T) {
 		t.Errorf("whoport audit/tcp: exit %d, stdout %q; want port 182", r.code, r.stdout)
 	}
 }
+
+// TestPIDIsAProcessID: a --pid of 0 or less is bad input for every
+// command that takes one, before anything is looked at. (kill is asked
+// for a dry run: should the check be lost, nothing is signalled.)
+func TestPIDIsAProcessID(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-p", "0", "22/tcp"}, "invalid --pid 0: give a process id, 1 or more"},
+		{[]string{"--pid=-3", "22/tcp"}, "invalid --pid -3: give a process id, 1 or more"},
+		{[]string{"kill", "--dry-run", "-p", "0", "22/tcp"}, "invalid --pid 0: give a process id, 1 or more"},
+		{[]string{"kill", "--dry-run", "--pid=-3", "22/tcp"}, "invalid --pid -3: give a process id, 1 or more"},
+		{[]string{"kill", "-n", "-p", "42,0", "22/tcp"}, "invalid --pid 0: give a process id, 1 or more"},
+	} {
+		r := runIn(c.args...)
+		if r.code != 2 || r.stdout != "" || r.stderr != "whoport: error: "+c.want+"\n" {
+			t.Errorf("whoport %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+}

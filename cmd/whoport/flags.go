@@ -75,6 +75,16 @@ func nonNegative(flag string, d time.Duration) error {
 	return nil
 }
 
+// checkPIDs refuses a --pid that is no process id: 0 or less.
+func checkPIDs(pids []int32) error {
+	for _, pid := range pids {
+		if pid <= 0 {
+			return fmt.Errorf("invalid --pid %d: give a process id, 1 or more", pid)
+		}
+	}
+	return nil
+}
+
 // closeCommand gives the subcommand word is probably a typo of ("kil"),
 // or "": cobra's own suggestions (a Levenshtein distance of 2 at most, or
 // a prefix), for a word that is no port, range or address.

@@ -62,6 +62,9 @@ func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, 
 	if err := nonNegative("timeout", o.timeout); err != nil {
 		return out, err
 	}
+	if err := checkPIDs(o.pids); err != nil {
+		return out, err
+	}
 	sig, err := parseSignal(o.signal)
 	if err != nil {
 		return out, err

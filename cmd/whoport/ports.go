@@ -94,12 +94,10 @@ func (o *portOptions) filter(cmd *cobra.Command, qs []inspect.Query, sys inspect
 		}
 		f.States = append(f.States, st)
 	}
-	for _, pid := range o.pids {
-		if pid <= 0 {
-			return f, fmt.Errorf("invalid --pid %d: give a process id, 1 or more", pid)
-		}
-		f.PIDs = append(f.PIDs, pid)
+	if err := checkPIDs(o.pids); err != nil {
+		return f, err
 	}
+	f.PIDs = append(f.PIDs, o.pids...)
 	for _, name := range o.classes {
 		c, ok := classes[strings.ToLower(strings.TrimSpace(name))]
 		if !ok {
