@@ -82,7 +82,7 @@ type parsedRule struct {
 // parseRule follows a rule's expressions through their registers: meta
 // l4proto and the transport header's destination port (offset 2) compared
 // or ranged, the network header's destination address (offset 16 for
-// IPv4) compared, immediates loaded for a nat expression, a jump, and the
+// IPv4, 24 for IPv6) compared, immediates loaded for a nat expression, a jump, and the
 // xtables tcp/udp matches and DNAT target of iptables-nft.
 func parseRule(exprs []expr.Any) parsedRule {
 	var p parsedRule
@@ -99,7 +99,7 @@ func parseRule(exprs []expr.Any) parsedRule {
 			case e.OperationType != expr.PayloadLoad:
 			case e.Base == expr.PayloadBaseTransportHeader && e.Offset == 2 && e.Len == 2:
 				loaded[e.DestRegister] = "dport"
-			case e.Base == expr.PayloadBaseNetworkHeader && e.Offset == 16 && e.Len == 4:
+			case e.Base == expr.PayloadBaseNetworkHeader && (e.Offset == 16 && e.Len == 4 || e.Offset == 24 && e.Len == 16): // IPv4, IPv6
 				loaded[e.DestRegister] = "daddr"
 			default:
 				loaded[e.DestRegister] = ""

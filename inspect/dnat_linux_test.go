@@ -17,14 +17,19 @@ import (
 // TestDNATRules reads rules as iptables-nft writes them for docker (an
 // xtables tcp match and DNAT target, reached from PREROUTING by a jump),
 // as CNI's portmap chains them (the port in the jumping rule), and as a
-// Kubernetes service's cluster IP is matched (left out: not a host port).
+// Kubernetes service's cluster IP is matched, IPv4 or IPv6 (left out: not
+// a host port).
 func TestDNATRules(t *testing.T) {
 	jump := func(chain string) expr.Any { return &expr.Verdict{Kind: expr.VerdictJump, Chain: chain} }
 	daddr := func(a string) []expr.Any {
-		ip := netip.MustParseAddr(a).As4()
+		ip := netip.MustParseAddr(a)
+		off := uint32(16) // in the IPv4 header; 24 in IPv6's
+		if ip.Is6() {
+			off = 24
+		}
 		return []expr.Any{
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ip[:]},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(ip.BitLen() / 8)},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ip.AsSlice()},
 		}
 	}
 	tcpPort := func(p uint16) []expr.Any {
@@ -54,6 +59,9 @@ func TestDNATRules(t *testing.T) {
 		rule("ip nat", "KUBE-SERVICES", daddr("10.96.0.10"), tcpPort(53), []expr.Any{jump("KUBE-SVC-X")}),
 		rule("ip nat", "KUBE-SVC-X", []expr.Any{jump("KUBE-SEP-Y")}),
 		rule("ip nat", "KUBE-SEP-Y", []expr.Any{&expr.Target{Name: "DNAT", Rev: 2, Info: &xt.NatRange2{NatRange: xt.NatRange{MinIP: net.ParseIP("10.244.1.5").To4(), MinPort: 53}}}}),
+		// a dual-stack service's IPv6 cluster IP
+		rule("ip6 nat", "KUBE-SERVICES", daddr("fd00:10:96::a"), tcpPort(53), []expr.Any{jump("KUBE-SVC-X6")}),
+		rule("ip6 nat", "KUBE-SVC-X6", []expr.Any{&expr.Target{Name: "DNAT", Rev: 2, Info: &xt.NatRange2{NatRange: xt.NatRange{MinIP: net.ParseIP("fd00:10:244::5"), MinPort: 53}}}}),
 		// a NodePort on the host's own address
 		rule("ip nat", "KUBE-NODEPORTS", daddr("192.0.2.2"), tcpPort(30080), []expr.Any{jump("KUBE-SEP-Z")}),
 		rule("ip nat", "KUBE-SEP-Z", []expr.Any{&expr.Target{Name: "DNAT", Rev: 2, Info: &xt.NatRange2{NatRange: xt.NatRange{MinIP: net.ParseIP("10.244.1.6").To4(), MinPort: 8080}}}}),

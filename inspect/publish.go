@@ -258,8 +258,10 @@ func kubectlForward(args []string, s *Socket) *Forward {
 type DNATRule struct {
 	Proto services.Proto // "" when the rule names no protocol
 	Ports PortRange      // the destination ports it matches
-	// To is where the rule sends them; a port of 0 keeps the port, and a
-	// range of ports is mapped from its first.
+	// To is where the rule sends them; a port of 0 keeps the port. A
+	// rule over a range of ports with one port in To sends them all to
+	// it, as the kernel does (it maps a port onto a range only with the
+	// offset flag, which whoport does not read).
 	To           netip.AddrPort
 	Table, Chain string // where the rule is: "ip nat", "DOCKER"
 	// Netns and Container are the namespace To is an address of, and its
@@ -275,11 +277,8 @@ func (r *DNATRule) Matches(proto services.Proto, port uint16) bool {
 
 // Target gives where the rule sends traffic for port.
 func (r *DNATRule) Target(port uint16) netip.AddrPort {
-	switch {
-	case r.To.Port() == 0:
+	if r.To.Port() == 0 {
 		return netip.AddrPortFrom(r.To.Addr(), port)
-	case r.Ports.First < r.Ports.Last:
-		return netip.AddrPortFrom(r.To.Addr(), r.To.Port()+(port-r.Ports.First))
 	}
 	return r.To
 }

@@ -108,7 +108,7 @@ func TestMarkForwards(t *testing.T) {
 	}{
 		{0, services.TCP, 8080, true, "10.4.0.5:80"},
 		{0, services.UDP, 8080, false, ""},
-		{1, services.TCP, 9003, true, "10.4.0.5:7003"},
+		{1, services.TCP, 9003, true, "10.4.0.5:7000"}, // the kernel sends a range to the one port
 		{2, services.UDP, 53, true, "10.4.0.5:53"},
 		{2, "", 53, true, "10.4.0.5:53"},
 	} {
