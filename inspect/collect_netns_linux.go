@@ -42,11 +42,13 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 	if s.live {
 		s.nameKernelSockets(snap.Sockets)
 	}
-	names := containerNames{sys: s}
+	if found.names == nil {
+		found.names = &containerNames{sys: s}
+	}
 	for i := range snap.Sockets {
 		for _, h := range snap.Sockets[i].Holders {
 			if c := h.Container; c != nil && c.Name == "" {
-				c.Name = names.of(c)
+				c.Name = found.names.of(c)
 			}
 		}
 	}
@@ -68,8 +70,8 @@ func (s System) annotate(snap *Snapshot, f Filter, found netnsFound, someUnreada
 	if !s.needsWhere(snap) {
 		return
 	}
-	if len(found.others) == 0 && len(found.unknown) == 0 {
-		found, _ = s.findNetns(true) // the host's alone were looked for
+	if !found.searched {
+		found, _ = s.findNetns(true)
 	}
 	w := &netnsWhere{sys: s, found: found}
 	markForwards(snap.Sockets, snap.DNAT, w)

@@ -5,20 +5,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // containerNames finds containers' names where their runtimes keep them
 // on the host: docker in /var/lib/docker/containers/ID/config.v2.json,
 // podman (rootful) in /var/lib/containers/storage/overlay-containers/
-// containers.json. Each file is read at most once.
+// containers.json. Each file is read at most once, and each container
+// looked for once, found or not. Not for concurrent use.
 type containerNames struct {
 	sys    System
-	once   sync.Once
-	podman map[string]string // id → name
+	known  map[string]string // "runtime/id" → name, "" where none was found
+	podman map[string]string // id → name, once containers.json is read
 }
 
 func (n *containerNames) of(c *Container) string {
+	key := c.Runtime + "/" + c.ID
+	if name, ok := n.known[key]; ok {
+		return name
+	}
+	name := n.find(c)
+	if n.known == nil {
+		n.known = map[string]string{}
+	}
+	n.known[key] = name
+	return name
+}
+
+func (n *containerNames) find(c *Container) string {
 	switch c.Runtime {
 	case "docker":
 		b, err := os.ReadFile(n.sys.hostPath(filepath.Join("var/lib/docker/containers", c.ID, "config.v2.json")))
@@ -31,25 +44,25 @@ func (n *containerNames) of(c *Container) string {
 		}
 		return strings.TrimPrefix(cfg.Name, "/")
 	case "podman":
-		n.once.Do(func() {
+		if n.podman == nil {
+			n.podman = map[string]string{}
 			b, err := os.ReadFile(n.sys.hostPath("var/lib/containers/storage/overlay-containers/containers.json"))
 			if err != nil {
-				return
+				return ""
 			}
 			var list []struct {
 				ID    string   `json:"id"`
 				Names []string `json:"names"`
 			}
 			if json.Unmarshal(b, &list) != nil {
-				return
+				return ""
 			}
-			n.podman = map[string]string{}
 			for _, e := range list {
 				if len(e.Names) > 0 {
 					n.podman[e.ID] = e.Names[0]
 				}
 			}
-		})
+		}
 		return n.podman[c.ID]
 	}
 	return ""

@@ -168,3 +168,33 @@ func TestReadNetnsFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestContainerNamesOnce: each container's name is read once, found or
+// not: with the runtimes' files gone, the names already read are still
+// known, and one not found is not looked for again (a file that appears
+// later is not read).
+func TestContainerNamesOnce(t *testing.T) {
+	root := fixture.Materialize(t, "../testdata/proc/netns.txt")
+	names := &containerNames{sys: Fixture(root+"/proc", Identity{})}
+	web := &Container{Runtime: "docker", ID: strings.Repeat("a1", 32)}
+	db := &Container{Runtime: "podman", ID: strings.Repeat("c3", 32)}
+	gone := &Container{Runtime: "docker", ID: strings.Repeat("b2", 32)}
+	for _, c := range []*Container{web, db, gone} {
+		names.of(c)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "var")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "var/lib/docker/containers", gone.ID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.v2.json"), []byte(`{"Name":"/late"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for c, want := range map[*Container]string{web: "web", db: "db", gone: ""} {
+		if got := names.of(c); got != want {
+			t.Errorf("%s %s: got %q, want %q", c.Runtime, c.ID[:4], got, want)
+		}
+	}
+}

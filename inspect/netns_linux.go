@@ -68,6 +68,12 @@ type netnsFound struct {
 	others []*Netns // sorted by name
 	// unknown lists processes whose namespace could not be read.
 	unknown []int32
+	// searched reports that the other namespaces were looked for, not
+	// only the host's.
+	searched bool
+	// names are the containers' names read for the search, for the
+	// holders' containers after it.
+	names *containerNames
 }
 
 // findNetns finds the network namespaces: whoport's own (the proc root's
@@ -77,7 +83,7 @@ type netnsFound struct {
 // (cgroup, then the runtime's files for the name), the file's name, or
 // the inode.
 func (s System) findNetns(all bool) (netnsFound, error) {
-	var found netnsFound
+	found := netnsFound{searched: all, names: &containerNames{sys: s}}
 	hostIno, _ := readNetnsLink(filepath.Join(s.proc, "self", "ns", "net"))
 	found.host = &Netns{Inode: hostIno, Host: true, Name: NetnsHost, PID: int32(os.Getpid())}
 	if !s.live {
@@ -126,9 +132,8 @@ func (s System) findNetns(all bool) (netnsFound, error) {
 			}
 		}
 	}
-	names := containerNames{sys: s}
 	for ino, n := range byIno {
-		n.Container = s.containerIn(members[ino], &names)
+		n.Container = s.containerIn(members[ino], found.names)
 		n.Name = n.name()
 		found.others = append(found.others, n)
 	}
