@@ -382,9 +382,7 @@ func signalAll(sys inspect.System, targets []inspect.Target, sig syscall.Signal)
 
 // confirm asks on the terminal.
 func (a *app) confirm(question string) bool {
-	if f, ok := a.stdout.(interface{ Flush() error }); ok {
-		f.Flush()
-	}
+	a.flush() // the plan above the question
 	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
 	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 	answer := strings.ToLower(strings.TrimSpace(line))
