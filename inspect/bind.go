@@ -41,8 +41,6 @@ type Finding struct {
 	Socket   *Socket // the socket the rule is about, if any
 	Message  string  // one plain sentence
 	Fix      string  // what to do: the pid to stop, the flag to set, the port to use
-
-	connections int // accepted connections told with a listener's finding
 }
 
 // Finding codes.
@@ -125,6 +123,7 @@ const CodeConnections = "connections"
 // connections.
 func connections(b Bind, found []Finding, conns []*Socket) []Finding {
 	var rest []*Socket
+	accepted := make([]int, len(found)) // connections told with found[i]
 	for _, c := range conns {
 		i := slices.IndexFunc(found, func(f Finding) bool {
 			return f.Socket != nil && f.Socket.Listening() && sharesHolder(f.Socket, c)
@@ -133,10 +132,10 @@ func connections(b Bind, found []Finding, conns []*Socket) []Finding {
 			rest = append(rest, c)
 			continue
 		}
-		found[i].connections++
+		accepted[i]++
 	}
-	for i := range found {
-		if n := found[i].connections; n > 0 {
+	for i, n := range accepted {
+		if n > 0 {
 			found[i].Message = strings.TrimSuffix(found[i].Message, ".") + fmt.Sprintf(", and %d %s it accepted.", n, plural(n, "connection", "connections"))
 		}
 	}

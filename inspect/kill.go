@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -95,7 +96,7 @@ func Relation(h *Process, signalled map[int32]*Process, same func(*Process) bool
 	if _, ok := signalled[ppid]; ok {
 		facts = append(facts, fmt.Sprintf("a child of pid %d, which was signalled; it inherited the socket", ppid))
 	} else {
-		for _, pid := range sortedPIDs(signalled) {
+		for _, pid := range slices.Sorted(maps.Keys(signalled)) {
 			if p := signalled[pid]; p.PPID == ppid && ppid > 1 && p.PID != h.PID {
 				facts = append(facts, fmt.Sprintf("a sibling of pid %d (both children of pid %d)", p.PID, ppid))
 				break
@@ -106,15 +107,6 @@ func Relation(h *Process, signalled map[int32]*Process, same func(*Process) bool
 		facts = append(facts, "it was signalled and runs on (does it ignore the signal?)")
 	}
 	return facts
-}
-
-func sortedPIDs(m map[int32]*Process) []int32 {
-	pids := make([]int32, 0, len(m))
-	for pid := range m {
-		pids = append(pids, pid)
-	}
-	slices.Sort(pids)
-	return pids
 }
 
 // MainHolder picks the holder to show in full: the one whose parent is
