@@ -393,6 +393,9 @@ Exit status: 0 in use, 1 not in use, 2 bad input or error.`,
 		default:
 			return fmt.Errorf("invalid --color %q: use auto, always or never", a.colorMode)
 		}
+		if err := checkDurations(cmd); err != nil {
+			return err
+		}
 		return a.checkFormat(cmd)
 	}
 	return root

@@ -41,3 +41,24 @@ func TestPIDIsAProcessID(t *testing.T) {
 		}
 	}
 }
+
+// TestDurationsSayTheSame: kill, wait and watch take --timeout alike,
+// and say the same of a value that is no duration or is negative.
+func TestDurationsSayTheSame(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"kill", "-n", "22/tcp"},
+		{"wait", "22/tcp", "--free"},
+		{"watch", "22/tcp"},
+	} {
+		for _, c := range []struct{ value, want string }{
+			{"abc", `invalid --timeout "abc": give a duration such as 500ms, 5s or 2m`},
+			{"-5s", "invalid --timeout -5s: give a duration of 0 or more, such as 500ms, 5s or 2m"},
+		} {
+			args := append(append([]string{}, cmd...), "--timeout", c.value)
+			r := runIn(args...)
+			if r.code != 2 || r.stdout != "" || r.stderr != "whoport: error: "+c.want+"\n" {
+				t.Errorf("whoport %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", args, r.code, r.stdout, r.stderr, c.want)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // The regular expressions are compiled when first used, not at start:
@@ -27,10 +28,14 @@ func lazyRegexp(expr string) func() *regexp.Regexp {
 
 // flagValues say what each flag that takes a typed value wants.
 var flagValues = map[string]string{
-	"pid":     "give process ids, 1 or more: -p 42, -p 42,43 or -p 42 -p 43",
-	"number":  "give a count, 1 or more",
-	"timeout": "give a duration such as 500ms, 5s or 2m",
+	"pid":      "give process ids, 1 or more: -p 42, -p 42,43 or -p 42 -p 43",
+	"number":   "give a count, 1 or more",
+	"timeout":  durationWords,
+	"interval": durationWords,
 }
+
+// durationWords say what a flag that takes a duration wants.
+const durationWords = "give a duration such as 500ms, 5s or 2m"
 
 // flagError turns pflag's complaints into one line without Go's words: a
 // negative number is a bad port, not an unknown flag, and a value that
@@ -67,12 +72,21 @@ func args(min, max int, what string) cobra.PositionalArgs {
 	}
 }
 
-// nonNegative refuses a negative duration.
-func nonNegative(flag string, d time.Duration) error {
-	if d < 0 {
-		return fmt.Errorf("invalid --%s %s: give a duration of 0 or more, such as 5s", flag, d)
-	}
-	return nil
+// checkDurations refuses a negative duration given to any flag of cmd
+// (kill's, wait's and watch's --timeout, watch's --interval): every
+// duration whoport takes is 0 or more. A value that is no duration at all
+// is refused as it is parsed, in durationWords (flagError).
+func checkDurations(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if err != nil || f.Value.Type() != "duration" {
+			return
+		}
+		if d, perr := time.ParseDuration(f.Value.String()); perr == nil && d < 0 {
+			err = fmt.Errorf("invalid --%s %s: give a duration of 0 or more, such as 500ms, 5s or 2m", f.Name, d)
+		}
+	})
+	return err
 }
 
 // checkPIDs refuses a --pid that is no process id: 0 or less.

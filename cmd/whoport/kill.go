@@ -59,9 +59,6 @@ Exit status: 0 freed, 1 still held, 2 error.`,
 // waits for the port to be free.
 func (a *app) kill(ctx context.Context, args []string, o killOptions) (outcome, error) {
 	var out outcome
-	if err := nonNegative("timeout", o.timeout); err != nil {
-		return out, err
-	}
 	if err := checkPIDs(o.pids); err != nil {
 		return out, err
 	}

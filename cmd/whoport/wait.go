@@ -30,9 +30,6 @@ Exit status: 0 reached, 1 timed out, 2 error.`,
 		if free == taken {
 			return outcome{}, fmt.Errorf("give one of --free and --taken")
 		}
-		if err := nonNegative("timeout", timeout); err != nil {
-			return outcome{}, err
-		}
 		return a.wait(cmd.Context(), args[0], o, taken, timeout)
 	})
 	o.flags(cmd)

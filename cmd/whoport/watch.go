@@ -25,7 +25,7 @@ type watchOptions struct {
 
 func (a *app) watchCommand() *cobra.Command {
 	var o portOptions
-	w := watchOptions{interval: 250 * time.Millisecond}
+	var w watchOptions
 	cmd := a.command(&cobra.Command{
 		Use:   "watch [flags] [PORT|ADDR:PORT|RANGE|SERVICE]...",
 		Short: "Print a line each time a socket appears or goes, with its holder",
@@ -54,8 +54,8 @@ out first, 2 error. Without --count and --timeout it runs until interrupted.`,
 	o.filterFlags(cmd)
 	f := cmd.Flags()
 	f.Var(countFlag{&w.count}, "count", "stop after `N` changes (0: no limit)")
-	f.Var(durationFlag{&w.timeout}, "timeout", "stop after this long (0: no limit)")
-	f.Var(durationFlag{&w.interval}, "interval", "read the socket tables this often")
+	f.DurationVar(&w.timeout, "timeout", 0, "stop after this long (0: no limit)")
+	f.DurationVar(&w.interval, "interval", 250*time.Millisecond, "read the socket tables this often")
 	return cmd
 }
 

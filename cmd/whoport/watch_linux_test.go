@@ -196,9 +196,10 @@ func TestWatchBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"watch", "--interval", "abc"}, `invalid --interval "abc": give a duration such as 500ms, 10s or 2m`},
+		{[]string{"watch", "--interval", "abc"}, `invalid --interval "abc": give a duration such as 500ms, 5s or 2m`},
 		{[]string{"watch", "--interval", "0"}, "--interval must be more than 0, such as 250ms"},
-		{[]string{"watch", "--timeout", "-5s"}, `invalid --timeout "-5s": give a duration of 0 or more`},
+		{[]string{"watch", "--timeout", "-5s"}, "invalid --timeout -5s: give a duration of 0 or more, such as 500ms, 5s or 2m"},
+		{[]string{"watch", "--interval", "-1s"}, "invalid --interval -1s: give a duration of 0 or more, such as 500ms, 5s or 2m"},
 		{[]string{"watch", "--count", "x"}, `invalid --count "x": give a whole number, 0 or more`},
 		{[]string{"watch", "--count", "-1"}, `give a whole number, 0 or more`},
 		{[]string{"watch", "--format", "tsv"}, "whoport watch writes text or json, not tsv"},
