@@ -39,10 +39,11 @@ func writeProm(w io.Writer, socks []inspect.Socket, findings []inspect.AuditFind
 		if !s.Listening() {
 			continue
 		}
-		program, user := "", userName(s.UID, s.User)
+		// promLabels cleans the values: the names go to it raw.
+		program, user := "", rawUserName(s.UID, s.User)
 		if len(s.Holders) > 0 {
 			h, _ := inspect.MainHolder(s.Holders)
-			program, user = inspect.ProgramName(h), userName(h.UID, h.User)
+			program, user = inspect.ProgramName(h), rawUserName(h.UID, h.User)
 		}
 		service := "" // an unassigned port has none: a label, not a placeholder
 		if len(s.Port.Services) > 0 {

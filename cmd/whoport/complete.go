@@ -185,14 +185,14 @@ func (p listeningPort) describe() string {
 		w := "socket of " + userName(s.UID, s.User)
 		if len(s.Holders) > 0 {
 			h, _ := inspect.MainHolder(s.Holders)
-			w = fmt.Sprintf("%s (pid %d)", inspect.ProgramName(h), h.PID)
+			w = fmt.Sprintf("%s (pid %d)", clean(inspect.ProgramName(h)), h.PID)
 		}
 		if !slices.Contains(who, w) {
 			who = append(who, w)
 		}
 		where = append(where, string(s.Proto)+" "+s.Local.Addr().String())
 	}
-	out := clean(strings.Join(who, ", ")) + " · " + strings.Join(slices.Compact(where), ", ")
+	out := strings.Join(who, ", ") + " · " + strings.Join(slices.Compact(where), ", ") // each name is cleaned once, above
 	if svc := serviceName(p.socks[0]); svc != "-" {
 		out += " · " + svc
 	}

@@ -297,12 +297,18 @@ func owner(uid uint32, name string) string {
 	return fmt.Sprintf("%s (uid %d)", clean(name), uid)
 }
 
-// userName names a process's user: "alice", or "uid 1001".
-func userName(uid uint32, name string) string {
+// userName names a process's user, cleaned for the terminal: "alice",
+// or "uid 1001".
+func userName(uid uint32, name string) string { return clean(rawUserName(uid, name)) }
+
+// rawUserName is userName not cleaned, for a writer that cleans what it
+// writes itself (promLabels): cleaned twice, a backslash would be doubled
+// twice.
+func rawUserName(uid uint32, name string) string {
 	if name == "" {
 		return fmt.Sprintf("uid %d", uid)
 	}
-	return clean(name)
+	return name
 }
 
 // endpoint writes an address and port, IPv6 in brackets.
