@@ -105,37 +105,54 @@ func mainName(s *inspect.Socket) string {
 type column struct {
 	name, head string
 	style      func(p palette) func(...any) string
-	cell       func(r *renderer, s *inspect.Socket, peers bool) string
+	cell       func(r *renderer, row *listingRow) string
+}
+
+// listingRow is one socket of the listing, and what its columns share:
+// the holder cells (PID, USER, WHERE, COMMAND), made once, when a column
+// first asks for them.
+type listingRow struct {
+	s       *inspect.Socket
+	peers   bool     // the listing shows connections
+	holders []string // r.holderCells(s), once made
+}
+
+// holder is the i-th of the row's holder cells: pid, user, where, command.
+func (row *listingRow) holder(r *renderer, i int) string {
+	if row.holders == nil {
+		row.holders = r.holderCells(row.s)
+	}
+	return row.holders[i]
 }
 
 // columns are every column -o may choose, in the order --help lists them.
 var columns = []column{
-	{"proto", "PROTO", nil, func(_ *renderer, s *inspect.Socket, _ bool) string { return string(s.Proto) }},
-	{"family", "FAMILY", nil, func(_ *renderer, s *inspect.Socket, _ bool) string { return s.Family.String() }},
-	{"address", "ADDRESS", nil, func(_ *renderer, s *inspect.Socket, peers bool) string { return listingAddress(s, peers) }},
-	{"local", "LOCAL", nil, func(_ *renderer, s *inspect.Socket, _ bool) string { return endpoint(s.Local) }},
-	{"remote", "REMOTE", nil, func(_ *renderer, s *inspect.Socket, _ bool) string {
-		if s.Remote.Port() == 0 {
+	{"proto", "PROTO", nil, func(_ *renderer, row *listingRow) string { return string(row.s.Proto) }},
+	{"family", "FAMILY", nil, func(_ *renderer, row *listingRow) string { return row.s.Family.String() }},
+	{"address", "ADDRESS", nil, func(_ *renderer, row *listingRow) string { return listingAddress(row.s, row.peers) }},
+	{"local", "LOCAL", nil, func(_ *renderer, row *listingRow) string { return endpoint(row.s.Local) }},
+	{"remote", "REMOTE", nil, func(_ *renderer, row *listingRow) string {
+		if row.s.Remote.Port() == 0 {
 			return "-"
 		}
-		return endpoint(s.Remote)
+		return endpoint(row.s.Remote)
 	}},
-	{"port", "PORT", palette.portStyle, func(_ *renderer, s *inspect.Socket, _ bool) string { return fmt.Sprint(s.Local.Port()) }},
-	{"state", "STATE", palette.stateStyle, func(_ *renderer, s *inspect.Socket, _ bool) string { return s.State.Name(s.Proto) }},
-	{"class", "CLASS", nil, func(_ *renderer, s *inspect.Socket, _ bool) string { return s.Port.Class.String() }},
-	{"service", "SERVICE", palette.nameStyle, func(_ *renderer, s *inspect.Socket, _ bool) string { return serviceName(s) }},
-	{"pid", "PID", palette.pidStyle, func(r *renderer, s *inspect.Socket, _ bool) string { return r.holderCells(s)[0] }},
-	{"user", "USER", nil, func(r *renderer, s *inspect.Socket, _ bool) string { return r.holderCells(s)[1] }},
-	{"name", "NAME", nil, func(_ *renderer, s *inspect.Socket, _ bool) string {
-		if len(s.Holders) == 0 {
+	{"port", "PORT", palette.portStyle, func(_ *renderer, row *listingRow) string { return fmt.Sprint(row.s.Local.Port()) }},
+	{"state", "STATE", palette.stateStyle, func(_ *renderer, row *listingRow) string { return row.s.State.Name(row.s.Proto) }},
+	{"class", "CLASS", nil, func(_ *renderer, row *listingRow) string { return row.s.Port.Class.String() }},
+	{"service", "SERVICE", palette.nameStyle, func(_ *renderer, row *listingRow) string { return serviceName(row.s) }},
+	{"pid", "PID", palette.pidStyle, func(r *renderer, row *listingRow) string { return row.holder(r, 0) }},
+	{"user", "USER", nil, func(r *renderer, row *listingRow) string { return row.holder(r, 1) }},
+	{"name", "NAME", nil, func(_ *renderer, row *listingRow) string {
+		if len(row.s.Holders) == 0 {
 			return "-"
 		}
-		h, _ := inspect.MainHolder(s.Holders)
+		h, _ := inspect.MainHolder(row.s.Holders)
 		return clean(h.Name)
 	}},
-	{"where", "WHERE", palette.dimStyle, func(r *renderer, s *inspect.Socket, _ bool) string { return r.holderCells(s)[2] }},
-	{"inode", "INODE", nil, func(_ *renderer, s *inspect.Socket, _ bool) string { return fmt.Sprint(s.Inode) }},
-	{"command", "COMMAND", nil, func(r *renderer, s *inspect.Socket, _ bool) string { return r.holderCells(s)[3] }},
+	{"where", "WHERE", palette.dimStyle, func(r *renderer, row *listingRow) string { return row.holder(r, 2) }},
+	{"inode", "INODE", nil, func(_ *renderer, row *listingRow) string { return fmt.Sprint(row.s.Inode) }},
+	{"command", "COMMAND", nil, func(r *renderer, row *listingRow) string { return row.holder(r, 3) }},
 }
 
 func (p palette) portStyle() func(...any) string  { return p.port }
@@ -229,11 +246,12 @@ func (r *renderer) shapedTable(socks []inspect.Socket, cols []column, peers, noH
 		t.add(head...)
 	}
 	for i := range socks {
-		row := make([]string, len(cols))
+		row := listingRow{s: &socks[i], peers: peers}
+		cells := make([]string, len(cols))
 		for j, c := range cols {
-			row[j] = c.cell(r, &socks[i], peers)
+			cells[j] = c.cell(r, &row)
 		}
-		t.add(row...)
+		t.add(cells...)
 	}
 	t.write(r.w)
 }
@@ -250,12 +268,13 @@ func (r *renderer) tsv(socks []inspect.Socket, cols []column, peers, noHeader bo
 		}
 		fmt.Fprintln(r.w, strings.Join(head, "\t"))
 	}
-	row := make([]string, len(cols))
+	cells := make([]string, len(cols))
 	for i := range socks {
+		row := listingRow{s: &socks[i], peers: peers}
 		for j, c := range cols {
-			row[j] = c.cell(r, &socks[i], peers)
+			cells[j] = c.cell(r, &row)
 		}
-		fmt.Fprintln(r.w, strings.Join(row, "\t"))
+		fmt.Fprintln(r.w, strings.Join(cells, "\t"))
 	}
 }
 

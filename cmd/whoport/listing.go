@@ -116,9 +116,9 @@ func pidWords(pids []int32) string {
 
 // summary counts sockets, their distinct holders, and the hidden ones.
 func summary(socks []inspect.Socket) string {
-	hidden := countHidden(socks)
+	hidden, procs := countHidden(socks), len(holderPIDs(socks))
 	msg := fmt.Sprintf("%d %s, %d %s", len(socks), plural(len(socks), "socket", "sockets"),
-		len(holderPIDs(socks)), plural(len(holderPIDs(socks)), "process", "processes"))
+		procs, plural(procs, "process", "processes"))
 	if hidden > 0 {
 		msg += fmt.Sprintf("; %d with %s hidden", hidden, plural(hidden, "its holder", "their holders"))
 	}
