@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -261,20 +262,62 @@ func (s *btfSpec) typ(id uint32) (kind uint32, name string, sizeType uint32, vle
 	return info >> 24 & 0x1f, s.name(ne.Uint32(t)), ne.Uint32(t[8:]), int(info & 0xffff), t[12:], true
 }
 
+// typeKey is a type's kind and name.
+type typeKey struct {
+	kind uint32
+	name string
+}
+
 // find returns the id of the first type of kind called name.
 func (s *btfSpec) find(kind uint32, name string) (uint32, bool) {
-	ne := binary.NativeEndian
-	for id := 1; id < len(s.at); id++ {
-		t := s.types[s.at[id]:]
-		if ne.Uint32(t[4:])>>24&0x1f != kind {
-			continue
-		}
-		if off := uint64(ne.Uint32(t)); off+uint64(len(name)) < uint64(len(s.strs)) &&
-			string(s.strs[off:off+uint64(len(name))]) == name && s.strs[off+uint64(len(name))] == 0 {
-			return uint32(id), true
+	id, ok := s.findAll([]typeKey{{kind, name}})[typeKey{kind, name}]
+	return id, ok
+}
+
+// findAll gives the id of the first type of each of keys, in one pass
+// over the types (the kernel has some 130,000) that ends when all are
+// found; those not found are not in the map.
+func (s *btfSpec) findAll(keys []typeKey) map[typeKey]uint32 {
+	var byKind [32][]string // the names still looked for, by kind
+	left := 0
+	for _, k := range keys {
+		if !slices.Contains(byKind[k.kind&0x1f], k.name) {
+			byKind[k.kind&0x1f] = append(byKind[k.kind&0x1f], k.name)
+			left++
 		}
 	}
-	return 0, false
+	out := make(map[typeKey]uint32, left)
+	ne := binary.NativeEndian
+	for id := 1; id < len(s.at) && left > 0; id++ {
+		t := s.types[s.at[id]:]
+		kind := ne.Uint32(t[4:]) >> 24 & 0x1f
+		names := byKind[kind]
+		if len(names) == 0 {
+			continue
+		}
+		off := uint64(ne.Uint32(t))
+		for i, name := range names {
+			if end := off + uint64(len(name)); end < uint64(len(s.strs)) && s.strs[end] == 0 && string(s.strs[off:end]) == name {
+				out[typeKey{kind, name}] = uint32(id)
+				byKind[kind] = slices.Delete(names, i, i+1) // the first of each
+				left--
+				break
+			}
+		}
+	}
+	return out
+}
+
+// coreRoots are the types p's CO-RE relocations start from, as the
+// kernel's types of the same kind and name are looked for.
+func (obj *bpfObject) coreRoots(p *bpfProg) []typeKey {
+	var keys []typeKey
+	for _, r := range p.core {
+		if kind, name, _, _, _, ok := obj.btf.typ(obj.btf.skipQualifiers(r.typ)); ok {
+			keys = append(keys, typeKey{kind, name})
+		}
+	}
+	return keys
 }
 
 // skipQualifiers follows typedefs and qualifiers to the type they name.
@@ -402,22 +445,14 @@ func ldxSize(op uint8) uint32 {
 }
 
 // relocate returns p's instructions with each field offset the kernel's,
-// and each map load the fd of the map of that name in maps.
-func (p *bpfProg) relocate(obj *bpfObject, kernel *btfSpec, maps map[string]int) ([]byte, error) {
+// the types its relocations start from found in ids (of kernel.findAll
+// of p's coreRoots), and each map load the fd of the map of that name in
+// maps.
+func (p *bpfProg) relocate(obj *bpfObject, kernel *btfSpec, ids map[typeKey]uint32, maps map[string]int) ([]byte, error) {
 	ne := binary.NativeEndian
 	insns := bytes.Clone(p.insns)
-	type key struct {
-		kind uint32
-		name string
-	}
-	ids := map[key]uint32{}
-	find := func(kind uint32, name string) (uint32, bool) { // each type once, not once a field
-		id, ok := ids[key{kind, name}]
-		if !ok {
-			if id, ok = kernel.find(kind, name); ok {
-				ids[key{kind, name}] = id
-			}
-		}
+	find := func(kind uint32, name string) (uint32, bool) {
+		id, ok := ids[typeKey{kind, name}]
 		return id, ok
 	}
 	for _, r := range p.core {

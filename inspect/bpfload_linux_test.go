@@ -44,7 +44,7 @@ func TestRelocateToOwnTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for sec, p := range obj.progs {
-		got, err := p.relocate(obj, obj.btf, map[string]int{"wanted": 7})
+		got, err := p.relocate(obj, obj.btf, obj.btf.findAll(obj.coreRoots(p)), map[string]int{"wanted": 7})
 		if err != nil {
 			t.Fatalf("%s: %v", sec, err)
 		}
@@ -195,7 +195,7 @@ func TestParseMutated(t *testing.T) {
 			continue
 		}
 		for _, p := range obj.progs {
-			p.relocate(obj, obj.btf, map[string]int{"wanted": 3})
+			p.relocate(obj, obj.btf, obj.btf.findAll(obj.coreRoots(p)), map[string]int{"wanted": 3})
 		}
 	}
 }
@@ -210,7 +210,7 @@ func FuzzBPFObject(f *testing.F) {
 			return
 		}
 		for _, p := range obj.progs {
-			p.relocate(obj, obj.btf, map[string]int{"wanted": 3})
+			p.relocate(obj, obj.btf, obj.btf.findAll(obj.coreRoots(p)), map[string]int{"wanted": 3})
 		}
 	})
 }

@@ -254,14 +254,23 @@ func loadHolderItersOnce(want map[uint64]struct{}) (*holderIters, error) {
 		h.Close()
 		return nil, err
 	}
-	for _, it := range []struct {
+	iters := []struct {
 		fd                *int
 		name, sec, attach string
 	}{
 		{&h.holders, "holders", "iter/task_file", "bpf_iter_task_file"},
 		{&h.tasks, "tasks", "iter/task", "bpf_iter_task"},
-	} {
-		*it.fd, err = loadProgram(obj, kernel, it.name, it.sec, it.attach, map[string]int{"wanted": h.wanted})
+	}
+	var types []typeKey // the kernel's types the programs need, looked for at once
+	for _, it := range iters {
+		types = append(types, typeKey{btfFunc, it.attach})
+		if p := obj.progs[it.sec]; p != nil {
+			types = append(types, obj.coreRoots(p)...)
+		}
+	}
+	ids := kernel.findAll(types)
+	for _, it := range iters {
+		*it.fd, err = loadProgram(obj, kernel, ids, it.name, it.sec, it.attach, map[string]int{"wanted": h.wanted})
 		if err != nil {
 			h.Close()
 			return nil, err
@@ -271,17 +280,17 @@ func loadHolderItersOnce(want map[uint64]struct{}) (*holderIters, error) {
 }
 
 // loadProgram loads the iterator program of section sec of obj, for the
-// kernel's function attach.
-func loadProgram(obj *bpfObject, kernel *btfSpec, name, sec, attach string, maps map[string]int) (int, error) {
+// kernel's function attach; ids has the kernel's types it needs.
+func loadProgram(obj *bpfObject, kernel *btfSpec, ids map[typeKey]uint32, name, sec, attach string, maps map[string]int) (int, error) {
 	p := obj.progs[sec]
 	if p == nil {
 		return -1, fmt.Errorf("no program %s in the object", sec)
 	}
-	id, ok := kernel.find(btfFunc, attach)
+	id, ok := ids[typeKey{btfFunc, attach}]
 	if !ok {
 		return -1, fmt.Errorf("no %s in the kernel: %w", attach, errors.ErrUnsupported)
 	}
-	insns, err := p.relocate(obj, kernel, maps)
+	insns, err := p.relocate(obj, kernel, ids, maps)
 	if err != nil {
 		return -1, fmt.Errorf("%s: %w", name, err)
 	}
