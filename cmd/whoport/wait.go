@@ -58,6 +58,10 @@ func (a *app) wait(ctx context.Context, arg string, o bindOptions, taken bool, t
 	if taken {
 		listening := inspect.Matcher(qs, false)
 		listening.Listening, listening.Protos = true, []services.Proto{b.Proto}
+		// Whether something listens, not who: wait names no holder, and
+		// the tables alone cost milliseconds where every poll would
+		// otherwise read every process's descriptors.
+		listening.NoHolders = true
 		cond = func() (bool, error) {
 			snap, err := sys.Collect(ctx, listening)
 			return err == nil && len(snap.Sockets) > 0, err
