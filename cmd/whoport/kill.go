@@ -36,7 +36,10 @@ signalled, so a reused pid is never signalled; pid 1 and whoport itself
 never are. Then it waits until the port can be bound by a server that sets
 SO_REUSEADDR, and says so, or names who still holds it.
 
-Exit status: 0 freed, 1 still held, 2 error.`,
+Exit status: 0 the port is free (freed, or nothing was on it); 1 it is
+still held, or nothing was signalled (a dry run, a declined question,
+holders hidden, or only sockets that do not listen, which need --all);
+2 bad input or an error.`,
 		Example: `  whoport kill 8080
   whoport kill --yes --force 8080
   whoport kill --dry-run --all 5432`,
