@@ -56,15 +56,24 @@ func TestFixtureRootActsOnNothing(t *testing.T) {
 func TestV6OnlyUnknownFromProcNet(t *testing.T) {
 	root := fixture.Materialize(t, "../../testdata/proc/basic.txt")
 	var out, errb strings.Builder
-	fixtureApp(&out, &errb, asAlice).run(t.Context(), []string{"--proc-root", root, "--json", "80/tcp"})
+	if code := fixtureApp(&out, &errb, asAlice).run(t.Context(), []string{"--proc-root", root, "--json", "80/tcp"}); code != 0 {
+		t.Fatalf("--json 80/tcp: exit %d, want 0; stderr: %s", code, errb.String())
+	}
 	doc := decode(t, result{stdout: out.String()})
+	families := map[string]int{}
 	for _, s := range doc.Sockets {
+		families[s.Family]++
 		if s.Family == "ipv6" && s.V6Only != nil || s.Family == "ipv4" && (s.V6Only == nil || *s.V6Only) {
 			t.Errorf("%s %s:%d: v6only %v; want null for IPv6 sockets from /proc/net, false for IPv4", s.Family, s.Local.Addr, s.Local.Port, s.V6Only)
 		}
 	}
+	if families["ipv6"] == 0 || families["ipv4"] == 0 {
+		t.Errorf("got sockets of families %v; want IPv4 and IPv6 ones on 80 (the fixture's 0.0.0.0:80 and [::]:80):\n%s", families, out.String())
+	}
 	out.Reset()
-	fixtureApp(&out, &errb, asAlice).run(t.Context(), []string{"--proc-root", root, "80/tcp"})
+	if code := fixtureApp(&out, &errb, asAlice).run(t.Context(), []string{"--proc-root", root, "80/tcp"}); code != 0 {
+		t.Fatalf("80/tcp: exit %d, want 0; stderr: %s", code, errb.String())
+	}
 	if !strings.Contains(out.String(), "[::]:80       (IPv4 too, unless V6ONLY: /proc/net does not say)") {
 		t.Errorf("text: want the unknown said:\n%s", out.String())
 	}

@@ -57,11 +57,19 @@ func TestShapeGolden(t *testing.T) {
 func TestShapeWidthKeepsAddresses(t *testing.T) {
 	root := rootsView(t)
 	var full, narrow, errb bytes.Buffer
-	fixtureApp(&full, &errb, asRoot).run(context.Background(), []string{"--proc-root", root, "-a", "--format", "tsv", "-o", "address"})
+	if code := fixtureApp(&full, &errb, asRoot).run(context.Background(), []string{"--proc-root", root, "-a", "--format", "tsv", "-o", "address"}); code != 0 {
+		t.Fatalf("--format tsv: exit %d, want 0; stderr: %s", code, errb.String())
+	}
 	a := fixtureApp(&narrow, &errb, asRoot)
 	a.width = 20
-	a.run(context.Background(), []string{"--proc-root", root, "-a"})
-	for _, addr := range strings.Split(strings.TrimSpace(full.String()), "\n")[1:] {
+	if code := a.run(context.Background(), []string{"--proc-root", root, "-a"}); code != 0 {
+		t.Fatalf("the listing at width 20: exit %d, want 0; stderr: %s", code, errb.String())
+	}
+	addrs := strings.Split(strings.TrimSpace(full.String()), "\n")[1:] // below the header
+	if len(addrs) == 0 {
+		t.Fatalf("no socket listed:\n%s", full.String())
+	}
+	for _, addr := range addrs {
 		if !strings.Contains(narrow.String(), addr) {
 			t.Errorf("the address %q is cut at width 20:\n%s", addr, narrow.String())
 		}
