@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestKillNotListening: a TCP socket bound without listening holds the
@@ -61,11 +60,8 @@ func TestKillForceReachesTheHeir(t *testing.T) {
 	if heir == 0 {
 		t.Fatalf("the server did not hand its listener on:\n%s%s", r.stdout, r.stderr)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for alive(int32(heir)) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("pid %d: sent SIGKILL", heir)) || alive(int32(heir)) {
+	gone := eventually(func() bool { return !alive(int32(heir)) })
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("pid %d: sent SIGKILL", heir)) || !gone {
 		t.Errorf("exit %d\n%s%s\nwant KILL sent to the heir, pid %d, and the port free", r.code, r.stdout, r.stderr, heir)
 	}
 }
